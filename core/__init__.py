@@ -1,0 +1,1 @@
+"""QualityLine core: application factory (core.app), configuration, extensions, errors and staff auth."""

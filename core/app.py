@@ -1,0 +1,57 @@
+"""The application factory (the composition root: the one place that knows every package)."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from complaints.cli import complaints_cli, demo_command, seed_command
+from complaints.routes import admin as complaint_admin_routes
+from complaints.routes import public as public_routes
+from complaints.routes import staff as staff_routes
+from core.auth import routes as auth_routes
+from core.auth.cli import users_cli
+from core.config import load_settings
+from core.db import render_migration_item
+from core.errors import register_error_handlers
+from core.extensions import api, db, migrate
+from core.ops import bp as ops_bp
+
+MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
+API_BLUEPRINTS = (auth_routes.blp, public_routes.blp, staff_routes.blp, complaint_admin_routes.blp)
+COMMANDS = (users_cli, complaints_cli, seed_command, demo_command)
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the Flask app from QUALITYLINE_* settings (overridden by `test_config`); no I/O here."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_mapping(load_settings(app.instance_path))
+    if test_config:
+        app.config.update(test_config)
+    logging.basicConfig(level=app.config["LOG_LEVEL"])
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+
+    db.init_app(app)
+    # Batch mode lets later revisions ALTER tables on SQLite; compare_type catches type drift.
+    migrate.init_app(
+        app,
+        db,
+        directory=MIGRATIONS_DIR,
+        render_as_batch=True,
+        compare_type=True,
+        render_item=render_migration_item,
+    )
+    api.init_app(
+        app,
+        spec_kwargs={"components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}}},
+    )
+    register_error_handlers(app)
+    for blueprint in API_BLUEPRINTS:
+        api.register_blueprint(blueprint)
+    app.register_blueprint(ops_bp)
+    for command in COMMANDS:
+        app.cli.add_command(command)
+    return app

@@ -1,0 +1,1 @@
+"""Staff accounts, roles, departments and API bearer tokens."""

@@ -1,0 +1,121 @@
+"""Domain exceptions and the single JSON error body: {code, status, message, errors}."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, jsonify
+from flask_smorest import Api as _SmorestApi
+from werkzeug.exceptions import HTTPException
+from werkzeug.http import HTTP_STATUS_CODES
+
+
+class DomainError(Exception):
+    """Base for errors a service raises on purpose; carries its HTTP status."""
+
+    status_code = 400
+
+    def __init__(self, message: str, errors: dict[str, list[str]] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.errors = errors or {}
+
+
+class InvalidInput(DomainError):
+    """A field failed validation (422)."""
+
+    status_code = 422
+
+    def __init__(self, field: str, reason: str):
+        super().__init__(f"{field}: {reason}", {field: [reason]})
+
+    @classmethod
+    def many(cls, errors: dict[str, list[str]]) -> InvalidInput:
+        """One 422 naming several fields at once."""
+        field, reasons = next(iter(errors.items()))
+        error = cls(field, reasons[0])
+        error.errors = errors
+        error.message = "; ".join(f"{name}: {msgs[0]}" for name, msgs in errors.items())
+        return error
+
+
+class Unauthorized(DomainError):
+    """Missing or bad credentials (401)."""
+
+    status_code = 401
+
+
+class Forbidden(DomainError):
+    """Authenticated but the role or department may not do this (403)."""
+
+    status_code = 403
+
+
+class NotFound(DomainError):
+    """Unknown, or not visible to the caller (404)."""
+
+    status_code = 404
+
+
+class Conflict(DomainError):
+    """The object's state forbids the request, e.g. an illegal transition (409)."""
+
+    status_code = 409
+
+
+def error_body(code: int, message: str, errors: dict[str, list[str]] | None = None) -> dict[str, Any]:
+    """Build the one error body every API error uses."""
+    return {
+        "code": code,
+        "status": HTTP_STATUS_CODES.get(code, "Error"),
+        "message": message,
+        "errors": errors or {},
+    }
+
+
+def flatten_errors(messages: Any, prefix: str = "") -> dict[str, list[str]]:
+    """Turn marshmallow's nested messages into {"respondent.credit_code": [...]}."""
+    flat: dict[str, list[str]] = {}
+    if isinstance(messages, dict):
+        for key, value in messages.items():
+            name = f"{prefix}.{key}" if prefix else str(key)
+            flat.update(flatten_errors(value, name))
+    elif isinstance(messages, list) and all(isinstance(m, str) for m in messages):
+        flat[prefix or "_schema"] = list(messages)
+    elif isinstance(messages, list):
+        for index, value in enumerate(messages):
+            flat.update(flatten_errors(value, f"{prefix}.{index}" if prefix else str(index)))
+    else:
+        flat[prefix or "_schema"] = [str(messages)]
+    return flat
+
+
+class Api(_SmorestApi):
+    """flask-smorest Api whose HTTP errors use the project's error body with flat field names."""
+
+    def handle_http_exception(self, error: HTTPException):
+        data = getattr(error, "data", None) or {}
+        raw = data.get("errors", data.get("messages"))
+        errors: dict[str, list[str]] = {}
+        if isinstance(raw, dict):
+            # webargs nests by location ("json", "query", "headers"); clients want the field name.
+            for location, fields in raw.items():
+                errors.update(flatten_errors(fields) if isinstance(fields, dict) else {location: fields})
+        code = error.code or 500
+        message = data.get("message") or (
+            "; ".join(f"{k}: {v[0]}" for k, v in errors.items()) if errors else error.description
+        )
+        body = error_body(code, message or HTTP_STATUS_CODES.get(code, "Error"), errors)
+        return body, code, data.get("headers", {})
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Map domain exceptions to the JSON error body."""
+
+    @app.errorhandler(DomainError)
+    def _domain_error(error: DomainError):
+        response = jsonify(error_body(error.status_code, error.message, error.errors))
+        response.status_code = error.status_code
+        if error.status_code == 401:
+            response.headers["WWW-Authenticate"] = 'Bearer realm="qualityline"'
+        return response

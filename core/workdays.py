@@ -1,0 +1,108 @@
+"""Statutory working-day calendar: chinese-calendar plus local overrides stored in the database.
+
+chinese-calendar knows the State Council's holiday and make-up-day schedule for the years it ships;
+beyond them we fall back to weekends plus the fixed-date statutory holidays, and admins enter the
+official schedule as overrides (the State Council publishes it each November).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from functools import cache
+from zoneinfo import ZoneInfo
+
+import chinese_calendar
+from sqlalchemy import Boolean, Date, String, select
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.db import db
+
+log = logging.getLogger(__name__)
+
+# Fixed Gregorian statutory holidays (国务院《全国年节及纪念日放假办法》, 2025 revision).
+_FIXED_HOLIDAYS = {(1, 1), (5, 1), (5, 2), (10, 1), (10, 2), (10, 3)}
+# Longest span we walk when adding working days; a larger request is a bug, not a deadline.
+_MAX_CALENDAR_DAYS = 3660
+
+
+class CalendarOverride(db.Model):
+    """A local correction: this date is (or is not) a working day whatever the national calendar says."""
+
+    __tablename__ = "calendar_overrides"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    is_workday: Mapped[bool] = mapped_column(Boolean)
+    note: Mapped[str] = mapped_column(String(200), default="")
+
+
+@cache
+def _warn_uncovered(year: int) -> None:
+    log.warning("chinese-calendar has no schedule for %s; using weekends + fixed holidays", year)
+
+
+def national_is_workday(day: date) -> bool:
+    """Working day by the national schedule (fallback rule outside chinese-calendar's years)."""
+    try:
+        return chinese_calendar.is_workday(day)
+    except NotImplementedError:
+        _warn_uncovered(day.year)
+        return day.weekday() < 5 and (day.month, day.day) not in _FIXED_HOLIDAYS
+
+
+@dataclass(frozen=True)
+class WorkCalendar:
+    """The working-day calendar in force: national schedule + overrides, in one local time zone."""
+
+    tz: ZoneInfo
+    overrides: dict[date, bool] = field(default_factory=dict)
+
+    def is_workday(self, day: date) -> bool:
+        """True if `day` is a working day."""
+        override = self.overrides.get(day)
+        return national_is_workday(day) if override is None else override
+
+    def local_date(self, moment: datetime) -> date:
+        """The calendar date of `moment` in the local zone."""
+        return moment.astimezone(self.tz).date()
+
+    def nth_workday_after(self, day: date, n: int) -> date:
+        """The n-th working day after `day` (day 1 = the first working day after it)."""
+        if n < 1:
+            raise ValueError("n must be at least 1")
+        current, found = day, 0
+        for _ in range(_MAX_CALENDAR_DAYS):
+            current += timedelta(days=1)
+            if self.is_workday(current):
+                found += 1
+                if found == n:
+                    return current
+        raise ValueError(f"no {n} working days within ten years of {day}")
+
+    def end_of_day(self, day: date) -> datetime:
+        """The last second of `day` in the local zone, as an aware datetime."""
+        return datetime.combine(day, time(23, 59, 59), tzinfo=self.tz)
+
+    def add_workdays(self, start: datetime, n: int) -> datetime:
+        """Deadline n working days after `start`: the end of the n-th working day after its date."""
+        return self.end_of_day(self.nth_workday_after(self.local_date(start), n))
+
+    def extend_deadline(self, deadline: datetime, n: int) -> datetime:
+        """Move a deadline by n further working days."""
+        return self.add_workdays(deadline, n)
+
+    def workdays_between(self, start: datetime, end: datetime) -> int:
+        """Working days after start's date up to and including end's date (0 if end is not later)."""
+        first, last = self.local_date(start), self.local_date(end)
+        count, current = 0, first
+        while current < last:
+            current += timedelta(days=1)
+            count += self.is_workday(current)
+        return count
+
+
+def load_calendar(tz_name: str) -> WorkCalendar:
+    """Build the calendar with the overrides stored in the database."""
+    rows = db.session.execute(select(CalendarOverride.day, CalendarOverride.is_workday)).all()
+    return WorkCalendar(tz=ZoneInfo(tz_name), overrides={day: flag for day, flag in rows})
