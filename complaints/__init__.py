@@ -1,0 +1,1 @@
+"""Complaint intake and the case lifecycle (12315/12345-style hotline cases)."""

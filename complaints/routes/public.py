@@ -1,0 +1,101 @@
+"""Public API: submit, track and rate a case; the catalogues a form needs. No account required."""
+
+from __future__ import annotations
+
+from flask import request
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields
+
+from complaints.schemas import IntakeIn, IntakeOut, PublicCaseOut, RatingIn
+from complaints.services import catalogue, intake, public
+
+blp = Blueprint("public", __name__, url_prefix="/api/v1", description="Citizens: submit, track, rate")
+
+ACCESS_KEY_HEADER = "X-Access-Key"
+
+
+class CategoryOut(Schema):
+    code = fields.String()
+    parent_code = fields.String(allow_none=True)
+    name = fields.String()
+    name_en = fields.String()
+
+
+class RegionOut(Schema):
+    code = fields.String()
+    parent_code = fields.String(allow_none=True)
+    name = fields.String()
+    name_en = fields.String()
+    level = fields.Integer()
+
+
+def _intake_body(result: intake.IntakeResult) -> dict:
+    case = result.case
+    return {
+        "tracking_code": case.tracking_code,
+        "access_key": result.access_key,
+        "status": case.status,
+        "received_at": case.received_at,
+        "deadlines": case,
+    }
+
+
+@blp.route("/complaints", methods=["POST"])
+@blp.arguments(IntakeIn)
+@blp.response(201, IntakeOut)
+@blp.doc(
+    parameters=[
+        {
+            "in": "header",
+            "name": "Idempotency-Key",
+            "schema": {"type": "string", "maxLength": 128},
+            "description": "Repeating a submission with the same key returns the same case",
+        }
+    ]
+)
+def submit_complaint(body: dict):
+    """Submit a complaint, report, inquiry, help request, suggestion or praise."""
+    key = (request.headers.get("Idempotency-Key") or "").strip()[:128] or None
+    return _intake_body(intake.submit_complaint(body, key))
+
+
+@blp.route("/complaints/<tracking_code>", methods=["GET"])
+@blp.response(200, PublicCaseOut)
+@blp.doc(
+    parameters=[{"in": "header", "name": ACCESS_KEY_HEADER, "required": True, "schema": {"type": "string"}}]
+)
+def track_complaint(tracking_code: str):
+    """Status, public timeline and reply of a case (needs the access key)."""
+    return public.public_view(public.track_case(tracking_code, request.headers.get(ACCESS_KEY_HEADER)))
+
+
+@blp.route("/complaints/<tracking_code>/rating", methods=["POST"])
+@blp.arguments(RatingIn)
+@blp.response(200, PublicCaseOut)
+@blp.doc(
+    parameters=[{"in": "header", "name": ACCESS_KEY_HEADER, "required": True, "schema": {"type": "string"}}]
+)
+def rate_complaint(body: dict, tracking_code: str):
+    """Rate the reply: 5 非常满意 … 1 非常不满意; a bad rating reopens the case for rectification."""
+    case = public.rate_case(
+        tracking_code,
+        request.headers.get(ACCESS_KEY_HEADER),
+        body["rating"],
+        body["resolved"],
+        body["comment"],
+    )
+    return public.public_view(case)
+
+
+@blp.route("/categories", methods=["GET"])
+@blp.response(200, CategoryOut(many=True))
+def list_categories():
+    """The category tree (flat, with parent codes)."""
+    return catalogue.list_categories()
+
+
+@blp.route("/regions", methods=["GET"])
+@blp.response(200, RegionOut(many=True))
+def list_regions():
+    """GB/T 2260 regions served by this platform."""
+    return catalogue.list_regions()

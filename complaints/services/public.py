@@ -1,0 +1,144 @@
+"""What a citizen can do with a tracking code and access key: read the case and rate the reply."""
+
+from __future__ import annotations
+
+import hmac
+from typing import Any
+
+from sqlalchemy import select
+
+from complaints.models import Case, CaseEvent, Rectification
+from complaints.services.audit import append_event
+from complaints.services.catalogue import deadline_rules
+from complaints.services.intake import find_case_by_code, hash_access_key
+from complaints.states import BAD_RATINGS, Status
+from core.db import db, utcnow
+from core.errors import Conflict, NotFound
+
+# Audit actions a citizen sees on the tracking page; internal steps (urge, extension requests) stay inside.
+PUBLIC_ACTIONS = frozenset(
+    {
+        "register",
+        "accept",
+        "reject",
+        "transfer",
+        "merge",
+        "assign",
+        "sign",
+        "approve_extension",
+        "reply",
+        "feedback",
+        "close",
+        "reopen",
+        "rate",
+    }
+)
+
+
+def track_case(tracking_code: str, access_key: str | None) -> Case:
+    """The case if the key matches; a wrong key and an unknown code give the same 404."""
+    case = find_case_by_code(tracking_code)
+    supplied = hash_access_key(access_key or "")
+    expected = case.access_key_hash if case else hash_access_key("\0unknown")
+    if case is None or not access_key or not hmac.compare_digest(supplied, expected):
+        raise NotFound("no case with this tracking code and access key")
+    return case
+
+
+def public_timeline(case: Case) -> list[dict[str, Any]]:
+    """The citizen-visible steps, without staff identities or internal notes."""
+    events = db.session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.seq))
+    timeline = []
+    for event in events:
+        if event.action not in PUBLIC_ACTIONS:
+            continue
+        entry: dict[str, Any] = {"action": event.action, "status": event.to_state, "at": event.at}
+        if event.action in ("reject", "transfer", "reopen"):
+            entry["reason"] = event.reason
+        if event.action == "transfer":
+            entry["to"] = event.payload.get("to")
+        if event.action == "assign":
+            entry["department_code"] = event.payload.get("department_code")
+        timeline.append(entry)
+    return timeline
+
+
+def public_view(case: Case) -> dict[str, Any]:
+    """What the tracking page shows: no personal data, no staff identities."""
+    names = (
+        "tracking_code",
+        "kind",
+        "status",
+        "title",
+        "category_code",
+        "region_code",
+        "received_at",
+        "outcome",
+        "reply",
+        "rating",
+    )
+    return {
+        **{name: getattr(case, name) for name in names},
+        "deadlines": case,
+        "timeline": public_timeline(case),
+    }
+
+
+def rate_case(
+    tracking_code: str, access_key: str | None, rating: int, resolved: bool, comment: str | None
+) -> Case:
+    """Record the citizen's rating; a bad one opens a rectification task and, per policy, reopens the case."""
+    case = track_case(tracking_code, access_key)
+    if case.rated_at is not None and case.replied_at is not None and case.rated_at >= case.replied_at:
+        raise Conflict("this reply has already been rated")
+    try:
+        _apply_rating(case, rating, resolved, comment)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return case
+
+
+def _apply_rating(case: Case, rating: int, resolved: bool, comment: str | None) -> None:
+    now = utcnow()
+    rules = deadline_rules(case.policy_version)
+    from_state = case.status
+    case.rate(now, rating, resolved, comment)
+    append_event(
+        case, "rate", from_state, None, "citizen", now, comment, {"rating": rating, "resolved": resolved}
+    )
+    if rating in BAD_RATINGS:
+        due = rules.rectification_due(now)
+        db.session.add(
+            Rectification(case_id=case.id, rating=rating, comment=comment, opened_at=now, due_at=due)
+        )
+        if rules.rules["reopen_on_bad_rating"]:
+            from_state = case.status
+            case.reopen(due)
+            append_event(
+                case,
+                "reopen",
+                from_state,
+                None,
+                "citizen",
+                now,
+                "dissatisfied rating",
+                {"rating": rating, "handling_due_at": due.isoformat()},
+            )
+    elif case.status == Status.REPLIED:
+        # Rating on the tracking page proves the citizen has the reply: that is the feedback; close.
+        if case.feedback_at is None:
+            case.record_feedback(now, "self_service", None)
+            append_event(
+                case,
+                "feedback",
+                Status.REPLIED.value,
+                None,
+                "citizen",
+                now,
+                None,
+                {"channel": "self_service"},
+            )
+        case.close(now)
+        append_event(case, "close", Status.REPLIED.value, None, "citizen", now, None, {})

@@ -1,0 +1,118 @@
+"""Read side for staff: the case list with filters and keyset pagination, one case, its events."""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, and_, or_, select
+
+from complaints.models import Case, CaseEvent
+from complaints.services.actions import can_see
+from core.auth.models import Department, User
+from core.auth.roles import Role
+from core.db import db, utcnow
+from core.errors import Forbidden, InvalidInput, NotFound
+
+
+@dataclass(frozen=True)
+class CasePage:
+    """One page of cases and the cursor of the next page (None on the last page)."""
+
+    items: list[Case]
+    next_cursor: str | None
+
+
+def _encode_cursor(sort_value: datetime, case_id: int) -> str:
+    raw = json.dumps([sort_value.isoformat(), case_id]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> tuple[datetime, int]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        value, case_id = json.loads(raw)
+        moment = datetime.fromisoformat(value)
+        if moment.tzinfo is None or not isinstance(case_id, int):
+            raise ValueError
+        return moment, case_id
+    except (ValueError, TypeError, json.JSONDecodeError):
+        raise InvalidInput("cursor", "not a cursor returned by this endpoint") from None
+
+
+def _apply_filters(query: Select, filters: dict[str, Any], actor: User) -> Select:
+    if actor.is_department_bound:
+        query = query.where(Case.department_id == actor.department_id)
+    if statuses := filters.get("status"):
+        query = query.where(Case.status.in_(statuses))
+    if kinds := filters.get("kind"):
+        query = query.where(Case.kind.in_(kinds))
+    if code := filters.get("department"):
+        department_id = db.session.scalar(select(Department.id).where(Department.code == code))
+        query = query.where(Case.department_id == (department_id or -1))
+    if region := filters.get("region"):
+        query = query.where(Case.region_code == region)
+    if category := filters.get("category"):
+        query = query.where(Case.category_code.startswith(category, autoescape=True))
+    if filters.get("overdue"):
+        query = query.where(Case.next_due_at < utcnow())
+    if due_before := filters.get("due_before"):
+        query = query.where(Case.next_due_at <= due_before)
+    if q := filters.get("q"):
+        pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = query.where(
+            or_(
+                Case.tracking_code == q.upper(),
+                Case.title.ilike(pattern, escape="\\"),
+                Case.respondent_name.ilike(pattern, escape="\\"),
+            )
+        )
+    return query
+
+
+def list_cases(
+    actor: User, filters: dict[str, Any], sort: str = "received", cursor: str | None = None, limit: int = 50
+) -> CasePage:
+    """Cases the actor may see, filtered; keyset-paginated by (deadline, id) or (received desc, id desc)."""
+    if actor.role_enum is Role.ANALYST:
+        raise Forbidden("analysts see aggregates only")
+    query = _apply_filters(select(Case), filters, actor)
+    if sort == "due":
+        query = query.where(Case.next_due_at.is_not(None))
+        if cursor:
+            due, last_id = _decode_cursor(cursor)
+            query = query.where(or_(Case.next_due_at > due, and_(Case.next_due_at == due, Case.id > last_id)))
+        query = query.order_by(Case.next_due_at, Case.id)
+    else:
+        if cursor:
+            received, last_id = _decode_cursor(cursor)
+            query = query.where(
+                or_(Case.received_at < received, and_(Case.received_at == received, Case.id < last_id))
+            )
+        query = query.order_by(Case.received_at.desc(), Case.id.desc())
+    rows = list(db.session.scalars(query.limit(limit + 1)))
+    items = rows[:limit]
+    next_cursor = None
+    if len(rows) > limit:
+        last = items[-1]
+        next_cursor = _encode_cursor(last.next_due_at if sort == "due" else last.received_at, last.id)
+    return CasePage(items, next_cursor)
+
+
+def get_case(tracking_code: str, actor: User) -> Case:
+    """One case the actor may see (404 for unknown or another department's)."""
+    case = db.session.scalar(select(Case).where(Case.tracking_code == tracking_code))
+    if case is None or not can_see(actor, case):
+        raise NotFound("no such case")
+    return case
+
+
+def list_events(tracking_code: str, actor: User) -> list[CaseEvent]:
+    """The full audit trail of a case the actor may see."""
+    case = get_case(tracking_code, actor)
+    return list(
+        db.session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.seq))
+    )
