@@ -335,3 +335,9 @@ def test_allowed_actions_follow_state_and_role(client, org):
     flow = Flow(client, org)
     assert set(flow.get("dispatcher").json["allowed_actions"]) == {"accept", "reject", "transfer", "merge"}
     assert flow.get("operator").json["allowed_actions"] == []
+
+
+def test_actions_without_a_body_work(client, org):
+    flow = Flow(client, org)
+    response = client.post(f"/api/v1/cases/{flow.code}/actions/accept", headers=org.auth("dispatcher"))
+    assert response.status_code == 200 and response.json["status"] == "accepted"
