@@ -179,7 +179,7 @@ def can_see(actor: User, case: Case) -> bool:
 
 def load_case_for_update(tracking_code: str, actor: User) -> Case:
     """Lock the case row for this transaction; an invisible case is reported as unknown (404)."""
-    case = db.session.scalar(select(Case).where(Case.tracking_code == tracking_code).with_for_update())
+    case = db.session.scalar(select(Case).where(Case.tracking_code == tracking_code).with_for_update(of=Case))
     if case is None or not can_see(actor, case):
         raise NotFound("no such case")
     return case

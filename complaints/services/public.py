@@ -10,7 +10,7 @@ from sqlalchemy import select
 from complaints.models import Case, CaseEvent, Rectification
 from complaints.services.audit import append_event
 from complaints.services.catalogue import deadline_rules
-from complaints.services.intake import find_case_by_code, hash_access_key
+from complaints.services.intake import hash_access_key
 from complaints.states import BAD_RATINGS, Status
 from core.db import db, utcnow
 from core.errors import Conflict, NotFound
@@ -35,9 +35,10 @@ PUBLIC_ACTIONS = frozenset(
 )
 
 
-def track_case(tracking_code: str, access_key: str | None) -> Case:
+def track_case(tracking_code: str, access_key: str | None, lock: bool = False) -> Case:
     """The case if the key matches; a wrong key and an unknown code give the same 404."""
-    case = find_case_by_code(tracking_code)
+    query = select(Case).where(Case.tracking_code == tracking_code)
+    case = db.session.scalar(query.with_for_update(of=Case) if lock else query)
     supplied = hash_access_key(access_key or "")
     expected = case.access_key_hash if case else hash_access_key("\0unknown")
     if case is None or not access_key or not hmac.compare_digest(supplied, expected):
@@ -88,7 +89,7 @@ def rate_case(
     tracking_code: str, access_key: str | None, rating: int, resolved: bool, comment: str | None
 ) -> Case:
     """Record the citizen's rating; a bad one opens a rectification task and, per policy, reopens the case."""
-    case = track_case(tracking_code, access_key)
+    case = track_case(tracking_code, access_key, lock=True)  # two ratings at once must not both count
     if case.rated_at is not None and case.replied_at is not None and case.rated_at >= case.replied_at:
         raise Conflict("this reply has already been rated")
     try:
