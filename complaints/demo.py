@@ -259,7 +259,7 @@ def _walk(
     walker = _Walker(rng, users, received, end)
     if target is Status.REGISTERED:
         return Status.REGISTERED
-    open_targets = [c for c in recent[-30:] if public.find_case_by_code(c).status not in ("closed", "merged")]
+    open_targets = [c for c in recent[-30:] if intake.find_case_by_code(c).status not in ("closed", "merged")]
     if target is Status.MERGED and open_targets:
         into = {"into": rng.choice(open_targets)}
         return Status.MERGED if walker.step("merge", "dispatcher", into, code, (1, 30)) else Status.REGISTERED
@@ -275,17 +275,17 @@ def _walk(
             return Status.REGISTERED
         if rng.random() < 0.6 and walker.step("feedback", "operator", {"channel": "sms"}, code, (1, 30)):
             walker.step("close", "operator", {}, code, (1, 20))
-        return Status(public.find_case_by_code(code).status)
+        return Status(intake.find_case_by_code(code).status)
     return _walk_handling(walker, code, key, target, users)
 
 
 def _walk_handling(walker: _Walker, code: str, key: str, target: Status, users: dict[str, User]) -> Status:
     rng = walker.rng
     if not walker.step("accept", "dispatcher", {}, code, (1, 60)) or target is Status.ACCEPTED:
-        return Status(public.find_case_by_code(code).status)
+        return Status(intake.find_case_by_code(code).status)
     if not walker.step("assign", "dispatcher", {"department_code": None}, code, (0.5, 20)):
         return Status.ACCEPTED
-    case = public.find_case_by_code(code)
+    case = intake.find_case_by_code(code)
     handler = "h_" + case.department.code.lower().replace("-", "_")
     if target is Status.ASSIGNED or not walker.step("sign", handler, {}, code, (0.5, 20)):
         return Status(case.status)
@@ -309,13 +309,13 @@ def _walk_handling(walker: _Walker, code: str, key: str, target: Status, users: 
         "loss_recovered": Decimal(rng.choice(["0.00", "99.00", "299.00", "1200.00"])),
     }
     if not walker.step("reply", handler, reply, code, (24, 400)) or target is Status.REPLIED:
-        return Status(public.find_case_by_code(code).status)
+        return Status(intake.find_case_by_code(code).status)
     moment = walker.at + timedelta(hours=rng.uniform(2, 48))
     if moment < walker.end:
         with travel_to(moment):
             rating = rng.choices([5, 4, 3, 2, 1], [50, 25, 12, 8, 5])[0]
             public.rate_case(code, key, rating, rating >= 3, "处理及时" if rating >= 4 else None)
-    return Status(public.find_case_by_code(code).status)
+    return Status(intake.find_case_by_code(code).status)
 
 
 def load_demo(count: int, seed: int) -> DemoSummary:
