@@ -124,11 +124,13 @@ class DeadlinesOut(Schema):
 
 
 class IntakeOut(Schema):
-    tracking_code = fields.String()
+    """Dumped from an IntakeResult: the new case and its once-shown access key."""
+
+    tracking_code = fields.String(attribute="case.tracking_code")
     access_key = fields.String(metadata={"description": "Shown once; needed to track and rate the case"})
-    status = fields.String()
-    received_at = fields.AwareDateTime()
-    deadlines = fields.Nested(DeadlinesOut)
+    status = fields.String(attribute="case.status")
+    received_at = fields.AwareDateTime(attribute="case.received_at")
+    deadlines = fields.Nested(DeadlinesOut, attribute="case")
 
 
 class TimelineEntryOut(Schema):
@@ -210,6 +212,10 @@ class PartyOut(Schema):
 
 class CaseOut(CaseSummaryOut):
     """The full record for staff; a confidential reporter's identity only for permitted roles."""
+
+    class Meta:
+        # The full record has the complainant object instead of the list's masked columns.
+        exclude = ("complainant_name", "complainant_mobile")
 
     description = fields.String()
     address = fields.String(allow_none=True)

@@ -29,17 +29,6 @@ class RegionOut(Schema):
     level = fields.Integer()
 
 
-def _intake_body(result: intake.IntakeResult) -> dict:
-    case = result.case
-    return {
-        "tracking_code": case.tracking_code,
-        "access_key": result.access_key,
-        "status": case.status,
-        "received_at": case.received_at,
-        "deadlines": case,
-    }
-
-
 @blp.route("/complaints", methods=["POST"])
 @blp.arguments(IntakeIn)
 @blp.response(201, IntakeOut)
@@ -56,7 +45,7 @@ def _intake_body(result: intake.IntakeResult) -> dict:
 def submit_complaint(body: dict):
     """Submit a complaint, report, inquiry, help request, suggestion or praise."""
     key = (request.headers.get("Idempotency-Key") or "").strip()[:128] or None
-    return _intake_body(intake.submit_complaint(body, key))
+    return intake.submit_complaint(body, key)
 
 
 @blp.route("/complaints/<tracking_code>", methods=["GET"])
