@@ -341,3 +341,63 @@ def test_actions_without_a_body_work(client, org):
     flow = Flow(client, org)
     response = client.post(f"/api/v1/cases/{flow.code}/actions/accept", headers=org.auth("dispatcher"))
     assert response.status_code == 200 and response.json["status"] == "accepted"
+
+
+def test_local_calendar_override_moves_deadlines(client, org):
+    received = datetime(2026, 11, 20, 10, 0, tzinfo=SHANGHAI)  # Friday
+    with travel_to(received):
+        before = Flow(client, org, kind="inquiry", respondent={}).act("accept", "dispatcher")
+    # Inquiry: 3 WD -> Mon 23, Tue 24, Wed 25 Nov.
+    assert before["deadlines"]["handling_due_at"] == "2026-11-25T15:59:59+00:00"
+    declared = client.post(
+        "/api/v1/calendar/overrides",
+        json={"day": "2026-11-24", "is_workday": False, "note": "台风停工"},
+        headers=org.auth("admin"),
+    )
+    assert declared.status_code == 201
+    assert (
+        client.post(
+            "/api/v1/calendar/overrides",
+            json={"day": "2026-11-24", "is_workday": False},
+            headers=org.auth("supervisor"),
+        ).status_code
+        == 403
+    )
+    with travel_to(received):
+        after = Flow(client, org, kind="inquiry", respondent={}).act("accept", "dispatcher")
+    assert after["deadlines"]["handling_due_at"] == "2026-11-26T15:59:59+00:00"
+    listed = client.get("/api/v1/calendar/overrides", headers=org.auth("supervisor")).json
+    assert listed == [{"day": "2026-11-24", "is_workday": False, "note": "台风停工"}]
+
+
+def test_routing_prefers_the_most_specific_rule(client, org):
+    admin = org.auth("admin")
+    flow = Flow(client, org, kind="help", category_code="P01", respondent={}, title="停水")
+    route = lambda: client.get(f"/api/v1/cases/{flow.code}/routing", headers=org.auth("dispatcher"))  # noqa: E731
+    assert route().json["code"] == "FZ-SW"  # city-wide rule for P01
+    created = client.post(
+        "/api/v1/routing-rules",
+        json={"category_prefix": "P01", "region_code": "350102", "department_code": "GL-SCJG"},
+        headers=admin,
+    )
+    assert created.status_code == 201 and created.json["department_code"] == "GL-SCJG"
+    assert route().json["code"] == "GL-SCJG"  # same prefix, region match wins
+    bad = client.post(
+        "/api/v1/routing-rules", json={"category_prefix": "ZZ", "department_code": "GL-SCJG"}, headers=admin
+    )
+    assert bad.status_code == 422 and "category_prefix" in bad.json["errors"]
+    assert (
+        client.post(
+            "/api/v1/routing-rules",
+            json={"category_prefix": "P", "department_code": "GL-SCJG"},
+            headers=org.auth("dispatcher"),
+        ).status_code
+        == 403
+    )
+    unrouted = Flow(client, org, kind="inquiry", category_code="A03", respondent={})
+    assert (
+        client.get(f"/api/v1/cases/{unrouted.code}/routing", headers=org.auth("dispatcher")).status_code
+        == 404
+    )
+    unrouted.act("accept", "dispatcher")
+    assert "department_code" in unrouted.act("assign", "dispatcher", {}, expect=422)["errors"]
