@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import Select, or_, select, tuple_
 
 from complaints.models import Case, CaseEvent
 from complaints.services.actions import can_see
@@ -26,7 +26,8 @@ class CasePage:
     next_cursor: str | None
 
 
-def _encode_cursor(sort_value: datetime, case_id: int) -> str:
+def encode_cursor(sort_value: datetime, case_id: int) -> str:
+    """Opaque cursor for the page after (sort_value, case_id)."""
     raw = json.dumps([sort_value.isoformat(), case_id]).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
@@ -84,21 +85,20 @@ def list_cases(
         query = query.where(Case.next_due_at.is_not(None))
         if cursor:
             due, last_id = _decode_cursor(cursor)
-            query = query.where(or_(Case.next_due_at > due, and_(Case.next_due_at == due, Case.id > last_id)))
+            # A row-value comparison lets the (next_due_at, id) index seek straight to the cursor.
+            query = query.where(tuple_(Case.next_due_at, Case.id) > tuple_(due, last_id))
         query = query.order_by(Case.next_due_at, Case.id)
     else:
         if cursor:
             received, last_id = _decode_cursor(cursor)
-            query = query.where(
-                or_(Case.received_at < received, and_(Case.received_at == received, Case.id < last_id))
-            )
+            query = query.where(tuple_(Case.received_at, Case.id) < tuple_(received, last_id))
         query = query.order_by(Case.received_at.desc(), Case.id.desc())
     rows = list(db.session.scalars(query.limit(limit + 1)))
     items = rows[:limit]
     next_cursor = None
     if len(rows) > limit:
         last = items[-1]
-        next_cursor = _encode_cursor(last.next_due_at if sort == "due" else last.received_at, last.id)
+        next_cursor = encode_cursor(last.next_due_at if sort == "due" else last.received_at, last.id)
     return CasePage(items, next_cursor)
 
 
