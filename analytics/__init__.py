@@ -1,0 +1,1 @@
+"""Analytics for QualityLine: survey statistics, indices and indicators (see ``analytics.stats``)."""
