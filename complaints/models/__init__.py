@@ -1,8 +1,9 @@
 """Complaint models, importable from one place."""
 
-from complaints.models.case import Case, IllegalTransition
+from complaints.models.case import Case, IllegalTransition, SlaFlag
 from complaints.models.catalogue import Category, Policy, RoutingRule
 from complaints.models.records import CaseEvent, IdempotencyKey, Notification, Rectification
+from complaints.models.rollups import KpiDaily
 
 __all__ = [
     "Case",
@@ -10,8 +11,10 @@ __all__ = [
     "Category",
     "IdempotencyKey",
     "IllegalTransition",
+    "KpiDaily",
     "Notification",
     "Policy",
     "Rectification",
     "RoutingRule",
+    "SlaFlag",
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from enum import StrEnum
 
 from sqlalchemy import Boolean, ForeignKey, Index, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -14,6 +15,15 @@ from core.db import db, utcnow
 from core.errors import Conflict, InvalidInput
 
 Money = Numeric(12, 2)
+
+
+class SlaFlag(StrEnum):
+    """How the current deadline stands; NULL = on track. Each step happens once per deadline."""
+
+    DUE_SOON = "due_soon"
+    OVERDUE = "overdue"
+    URGED = "urged"  # 督办 event written the day after the deadline
+    ESCALATED = "escalated"  # still open some working days later: the supervisor is told
 
 
 class IllegalTransition(Conflict):
@@ -34,6 +44,10 @@ class Case(db.Model):
         Index("ix_cases_department_received", "department_id", "received_at", "id"),
         Index("ix_cases_status_received", "status", "received_at", "id"),
         Index("ix_cases_complainant_mobile", "complainant_mobile"),
+        # The SLA scan walks (flag, deadline) ranges, so marking 1M open cases touches only what changes.
+        Index("ix_cases_sla", "sla_flag", "next_due_at"),
+        # Call-back invitations look at a recent window of replies.
+        Index("ix_cases_replied", "replied_at"),
         Index("ix_cases_respondent_credit_code", "respondent_credit_code"),
         # Text search (q) on PostgreSQL: trigram GIN indexes work for Chinese under a UTF-8 ctype.
         Index(
@@ -120,6 +134,11 @@ class Case(db.Model):
     event_count: Mapped[int] = mapped_column(default=0)
     last_event_hash: Mapped[str] = mapped_column(String(64), default="0" * 64)
 
+    # Marks of the scheduler's SLA scan for the current deadline (next_due_at): see SlaFlag.
+    sla_flag: Mapped[str | None] = mapped_column(String(10))
+    escalated_at: Mapped[datetime | None]
+    callback_invited_at: Mapped[datetime | None]
+
     department: Mapped[Department | None] = relationship(lazy="joined")
     duplicate_of: Mapped[Case | None] = relationship(remote_side=[id], lazy="select")
 
@@ -137,6 +156,7 @@ class Case(db.Model):
 
     def refresh_next_due(self) -> None:
         """Keep next_due_at (the queue's sort key) equal to the deadline of the current stage."""
+        previous = self.next_due_at
         status = Status(self.status)
         if status is Status.REGISTERED:
             self.next_due_at = self.acceptance_due_at
@@ -148,6 +168,9 @@ class Case(db.Model):
             self.next_due_at = self.feedback_due_at
         else:
             self.next_due_at = None
+        if self.next_due_at != previous:
+            # A new deadline starts unmarked: the next SLA scan judges (and may urge) it afresh.
+            self.sla_flag = None
 
     # --- transitions (the service stamps audit events and notifications) -----------------------
     def accept(self, at: datetime, handling_due: datetime) -> None:
@@ -239,6 +262,20 @@ class Case(db.Model):
         self.pending_extension_days = self.pending_extension_reason = None
         self._enter("approve_extension")
         return days
+
+    def mark_urged(self) -> None:
+        """The system's 督办 of the missed current deadline; once per deadline (the flag moves on)."""
+        if self.sla_flag != SlaFlag.OVERDUE:
+            raise IllegalTransition(f"only an overdue case can be urged by the system, not {self.sla_flag}")
+        self.sla_flag = SlaFlag.URGED.value
+        self.urge_count += 1
+
+    def mark_escalated(self, at: datetime) -> None:
+        """Hand a case still overdue after its urge to the supervisor (once per deadline)."""
+        if self.sla_flag != SlaFlag.URGED:
+            raise IllegalTransition(f"only an urged case can be escalated, not {self.sla_flag}")
+        self.sla_flag = SlaFlag.ESCALATED.value
+        self.escalated_at = at
 
     def urge(self) -> None:
         """Supervisor urging (督办); the state and deadline stay."""

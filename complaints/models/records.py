@@ -50,6 +50,8 @@ class Notification(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
+    # Template language (zh-CN, en); None = QUALITYLINE_NOTICE_LOCALE at delivery time.
+    locale: Mapped[str | None] = mapped_column(String(8))
 
 
 class Rectification(db.Model):
@@ -65,6 +67,13 @@ class Rectification(db.Model):
     due_at: Mapped[datetime]
     status: Mapped[str] = mapped_column(String(16), default="open")
     reported_at: Mapped[datetime | None]
+    overdue_at: Mapped[datetime | None]
+
+    def mark_overdue(self, at: datetime) -> None:
+        """The report-back deadline passed while the task was still open (flagged once)."""
+        if self.status != "open" or self.overdue_at is not None:
+            raise ValueError("only an open task not yet flagged can become overdue")
+        self.overdue_at = at
 
 
 class IdempotencyKey(db.Model):

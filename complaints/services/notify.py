@@ -25,3 +25,18 @@ def queue_notice(case: Case, template: str, params: dict[str, Any] | None = None
     )
     db.session.add(notice)
     return notice
+
+
+def queue_staff_notice(
+    case: Case, template: str, recipient: str, params: dict[str, Any] | None = None
+) -> Notification:
+    """Add an in-app outbox row for staff; `recipient` is "role:<role>" or "department:<code>"."""
+    notice = Notification(
+        case_id=case.id,
+        template=template,
+        channel="in_app",
+        recipient=recipient,
+        params={"tracking_code": case.tracking_code, **(params or {})},
+    )
+    db.session.add(notice)
+    return notice
