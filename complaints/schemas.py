@@ -8,12 +8,11 @@ from typing import Any
 from flask import g
 from marshmallow import Schema, ValidationError, fields, pre_load, validate
 
-from complaints.services.actions import ACTIONS
+from complaints.services.actions import allowed_actions
 from complaints.states import (
     HOTLINES,
     PRIORITIES,
     REJECTION_REASONS,
-    TRANSITIONS,
     Channel,
     Kind,
     Outcome,
@@ -271,13 +270,7 @@ class CaseOut(CaseSummaryOut):
 
     def _allowed_actions(self, case) -> list[str]:
         staff = g.get("staff")
-        if staff is None:
-            return []
-        return [
-            name
-            for name, spec in ACTIONS.items()
-            if staff.role_enum in spec.roles and case.status in TRANSITIONS[name].sources
-        ]
+        return [] if staff is None else allowed_actions(staff, case)
 
 
 class EventOut(Schema):

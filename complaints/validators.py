@@ -25,7 +25,7 @@ def credit_code_problem(code: str) -> str | None:
     if not _CREDIT_PATTERN.match(code):
         return "contains characters outside GB 32100 (digits and A-Y without I, O, S, V, Z)"
     if credit_code_check_char(code[:17]) != code[17]:
-        return "check character does not match (GB 32100 mod 31)"
+        return "check character does not match (GB 32100 mod 31); if it is printed so, set the override"
     return None
 
 

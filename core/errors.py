@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, jsonify
+from flask import Flask, current_app, jsonify, request
 from flask_smorest import Api as _SmorestApi
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
@@ -90,10 +91,17 @@ def flatten_errors(messages: Any, prefix: str = "") -> dict[str, list[str]]:
     return flat
 
 
+HTML_ERRORS_KEY = "qualityline.html_error_page"
+
+
 class Api(_SmorestApi):
     """flask-smorest Api whose HTTP errors use the project's error body with flat field names."""
 
     def handle_http_exception(self, error: HTTPException):
+        # The web layer registers a page renderer so browsers get HTML, not JSON, outside /api/.
+        html_error_page: Callable[[int, str], Any] | None = current_app.extensions.get(HTML_ERRORS_KEY)
+        if html_error_page is not None and not request.path.startswith("/api/"):
+            return html_error_page(error.code or 500, error.description or "")
         data = getattr(error, "data", None) or {}
         raw = data.get("errors", data.get("messages"))
         errors: dict[str, list[str]] = {}
@@ -114,6 +122,9 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(DomainError)
     def _domain_error(error: DomainError):
+        html_error_page = app.extensions.get(HTML_ERRORS_KEY)
+        if html_error_page is not None and not request.path.startswith("/api/"):
+            return html_error_page(error.status_code, error.message)
         response = jsonify(error_body(error.status_code, error.message, error.errors))
         response.status_code = error.status_code
         if error.status_code == 401:

@@ -15,7 +15,7 @@ from complaints.policy import DeadlineRules
 from complaints.services.audit import append_event
 from complaints.services.catalogue import deadline_rules, suggest_department
 from complaints.services.notify import queue_notice
-from complaints.states import REJECTION_REASONS
+from complaints.states import REJECTION_REASONS, TRANSITIONS
 from core.auth.models import User
 from core.auth.roles import Role
 from core.auth.services import get_department
@@ -168,6 +168,14 @@ ACTIONS: dict[str, ActionSpec] = {
     "close": ActionSpec(CLOSE, _close),
     "reopen": ActionSpec(SUPERVISE, _reopen),
 }
+
+
+def allowed_actions(actor: User, case: Case) -> list[str]:
+    """The actions this actor's role may take from the case's current state."""
+    if not can_see(actor, case):
+        return []
+    return [name for name, spec in ACTIONS.items()
+            if actor.role_enum in spec.roles and case.status in TRANSITIONS[name].sources]
 
 
 def can_see(actor: User, case: Case) -> bool:

@@ -61,6 +61,15 @@ def list_regions() -> list[Region]:
     return list(db.session.scalars(select(Region).order_by(Region.code)))
 
 
+def suggest_hotline(kind: str, category_code: str) -> str:
+    """The hotline a web case belongs to: 12315 market disputes, 12369 environment, else 12345."""
+    if kind in ("complaint", "report") and category_code[:1] in ("G", "S"):
+        return "12315"
+    if category_code.startswith("V"):
+        return "12369"
+    return "12345"
+
+
 def require_category(code: str) -> Category:
     """The active category with this code, or a 422 on category_code."""
     category = db.session.get(Category, code)

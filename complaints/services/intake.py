@@ -99,9 +99,7 @@ def _build_case(data: dict[str, Any], allow_incomplete: bool, received: datetime
     respondent, complainant = data.get("respondent") or {}, data.get("complainant") or {}
     credit_code, override = respondent.get("credit_code"), bool(respondent.get("credit_code_override"))
     if credit_code and not override and (problem := credit_code_problem(credit_code)):
-        raise InvalidInput(
-            "respondent.credit_code", problem + "; set credit_code_override if it is printed so"
-        )
+        raise InvalidInput("respondent.credit_code", problem)
     policy = current_policy()
     rules = deadline_rules(policy.version)
     urgent = data.get("priority") == "urgent"

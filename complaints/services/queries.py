@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select, or_, select, tuple_
@@ -116,3 +116,23 @@ def list_events(tracking_code: str, actor: User) -> list[CaseEvent]:
     return list(
         db.session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.seq))
     )
+
+
+DUPLICATE_WINDOW = timedelta(days=30)
+
+
+def find_possible_duplicates(mobile: str | None, respondent_name: str | None, credit_code: str | None,
+                             limit: int = 10) -> list[Case]:
+    """Cases of the last 30 days from the same phone or about the same respondent (operator hints)."""
+    conditions = []
+    if mobile:
+        conditions.append(Case.complainant_mobile == mobile)
+    if credit_code:
+        conditions.append(Case.respondent_credit_code == credit_code)
+    if respondent_name:
+        conditions.append(Case.respondent_name == respondent_name)
+    if not conditions:
+        return []
+    query = (select(Case).where(or_(*conditions), Case.received_at >= utcnow() - DUPLICATE_WINDOW)
+             .order_by(Case.received_at.desc()).limit(limit))
+    return list(db.session.scalars(query))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_login import UserMixin
 from sqlalchemy import Boolean, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -25,7 +26,7 @@ class Department(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class User(db.Model):
+class User(UserMixin, db.Model):
     """A staff account with exactly one role and, for handlers, one department."""
 
     __tablename__ = "users"

@@ -1,0 +1,1 @@
+"""Server-rendered pages for citizens (site) and staff (workbench), on the same services as the API."""

@@ -1,0 +1,1 @@
+"""Shared pieces of the server-rendered web pages: login, language, CSRF, rate limits, layout."""

@@ -1,0 +1,77 @@
+"""Staff sign-in for the web pages (Flask-Login sessions) and the role check of every staff page."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from core.auth.models import User
+from core.auth.roles import Role
+from core.auth.services import authenticate
+from core.db import db
+from core.errors import Unauthorized
+from core.web.extensions import limiter, login_manager
+
+bp = Blueprint("staff_auth", __name__, url_prefix="/staff")
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    """Flask-Login hook: the active user of a session, or None (which logs the session out)."""
+    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    return user if user is not None and user.is_active else None
+
+
+def _safe_next(target: str | None) -> str:
+    # Only same-site relative paths, so a crafted ?next= cannot bounce staff to another host.
+    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+        return target
+    return url_for("staff.workbench")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit("10 per minute", methods=["POST"])
+def login():
+    """Sign-in form."""
+    error = None
+    username = request.form.get("username", "")
+    if request.method == "POST":
+        try:
+            user = authenticate(username, request.form.get("password", ""))
+        except Unauthorized:
+            error = _("Wrong username or password.")
+        else:
+            login_user(user)
+            return redirect(_safe_next(request.args.get("next")))
+    return render_template("auth/login.html", error=error, username=username), (401 if error else 200)
+
+
+@bp.post("/logout")
+def logout():
+    """Sign out (POST, so a link on another site cannot log staff out)."""
+    logout_user()
+    return redirect(url_for("staff_auth.login"))
+
+
+def web_roles_required(*roles: Role) -> Callable:
+    """Require a signed-in staff member with one of `roles` (any role when none given)."""
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any):
+            if not current_user.is_authenticated:
+                return redirect(url_for("staff_auth.login", next=request.full_path.rstrip("?")))
+            if roles and current_user.role_enum not in roles:
+                abort(403)
+            g.staff = current_user._get_current_object()
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorator
