@@ -170,7 +170,8 @@ def test_complaint_journey_from_citizen_to_rectification(browser, live_server):
     screenshot(browser, "08-track-replied-phone-zh")
     browser.find_element(By.CSS_SELECTOR, "input[name=rating][value='2']").click()
     fill(browser, {"comment": "商家至今没有退款"})
-    click_and_wait(browser, browser.find_element(By.CSS_SELECTOR, "form[action='/track/rate'] button[type=submit]"))
+    rate_button = browser.find_element(By.CSS_SELECTOR, "form[action='/track/rate'] button[type=submit]")
+    click_and_wait(browser, rate_button)
     assert browser.find_element(By.ID, "case-status").text == "办理中"
     assert "重新办理" in browser.page_source
     screenshot(browser, "09-track-reopened-phone-zh")
