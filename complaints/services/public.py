@@ -90,10 +90,8 @@ def rate_case(
 ) -> Case:
     """Record the citizen's rating; a bad one opens a rectification task and, per policy, reopens the case."""
     case = track_case(tracking_code, access_key, lock=True)  # two ratings at once must not both count
-    if case.rated_at is not None and case.replied_at is not None and case.rated_at >= case.replied_at:
-        raise Conflict("this reply has already been rated")
     try:
-        _apply_rating(case, rating, resolved, comment)
+        apply_rating(case, rating, resolved, comment, "self_service")
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -101,14 +99,26 @@ def rate_case(
     return case
 
 
-def _apply_rating(case: Case, rating: int, resolved: bool, comment: str | None) -> None:
+def reply_is_rated(case: Case) -> bool:
+    """The latest reply already has the citizen's rating."""
+    return case.rated_at is not None and case.replied_at is not None and case.rated_at >= case.replied_at
+
+
+def apply_rating(
+    case: Case, rating: int, resolved: bool | None, comment: str | None, source: str = "self_service"
+) -> None:
+    """Apply the citizen's rating of the latest reply inside the caller's transaction (the caller locks
+    the case row and commits). `source` says where it came from: "self_service" (tracking page, API) or
+    "callback_survey" (回访); it is the feedback channel when a good rating closes a replied case.
+    A bad rating (不满意/非常不满意) opens a rectification task and, per policy, reopens the case."""
+    if reply_is_rated(case):
+        raise Conflict("this reply has already been rated")
     now = utcnow()
     rules = deadline_rules(case.policy_version)
     from_state = case.status
     case.rate(now, rating, resolved, comment)
-    append_event(
-        case, "rate", from_state, None, "citizen", now, comment, {"rating": rating, "resolved": resolved}
-    )
+    payload = {"rating": rating, "resolved": resolved, "source": source}
+    append_event(case, "rate", from_state, None, "citizen", now, comment, payload)
     if rating in BAD_RATINGS:
         due = rules.rectification_due(now)
         db.session.add(
@@ -128,9 +138,9 @@ def _apply_rating(case: Case, rating: int, resolved: bool, comment: str | None) 
                 {"rating": rating, "handling_due_at": due.isoformat()},
             )
     elif case.status == Status.REPLIED:
-        # Rating on the tracking page proves the citizen has the reply: that is the feedback; close.
+        # A rating proves the citizen has the reply: that is the feedback; close.
         if case.feedback_at is None:
-            case.record_feedback(now, "self_service", None)
+            case.record_feedback(now, source, None)
             append_event(
                 case,
                 "feedback",
@@ -139,7 +149,7 @@ def _apply_rating(case: Case, rating: int, resolved: bool, comment: str | None) 
                 "citizen",
                 now,
                 None,
-                {"channel": "self_service"},
+                {"channel": source},
             )
         case.close(now)
         append_event(case, "close", Status.REPLIED.value, None, "citizen", now, None, {})

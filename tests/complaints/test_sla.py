@@ -192,7 +192,7 @@ def test_callback_invitation_once_per_reply_after_the_delay(client, org):
         assert followup.send_callback_invitations() == 1
         assert followup.send_callback_invitations() == 0
     [invitation] = notices("callback_invitation")
-    assert invitation.params["link"] == f"http://127.0.0.1:8000/api/v1/complaints/{flow.code}"
+    assert invitation.params["link"] == "http://127.0.0.1:8000/track"
     assert invitation.case_id == case_of(flow).id
 
     # Reopened and replied again: the new reply gets its own invitation.

@@ -1,0 +1,1 @@
+"""Survey use cases shared by the API, the pages, the CLI and the scheduler."""

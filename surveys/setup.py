@@ -1,0 +1,18 @@
+"""Wiring of the surveys package into the app (called by the app factory, core/app.py)."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from surveys.services.callback import init_callback
+from surveys.settings import init_survey_settings
+from surveys.web import builder, fieldwork, public, staff
+
+
+def init_surveys(app: Flask) -> None:
+    """Settings, the call-back hook complaints asks for, and the survey pages (the API blueprint and the
+    jobs are listed by the app factory with the other packages')."""
+    init_survey_settings(app)
+    init_callback(app)
+    for blueprint in (public.bp, staff.bp, builder.bp, fieldwork.bp):
+        app.register_blueprint(blueprint)

@@ -1,0 +1,1 @@
+"""Survey pages: the public survey, and the staff builder, fieldwork and monitor pages."""
