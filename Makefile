@@ -5,7 +5,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export FLASK_APP := core.app:create_app
 
-.PHONY: run test lint install migrate demo clean
+MO := core/translations/zh_Hans_CN/LC_MESSAGES/messages.mo
+
+.PHONY: run test lint install migrate demo clean translations browser
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,20 +15,45 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
-install: $(STAMP)
+$(MO): core/translations/zh_Hans_CN/LC_MESSAGES/messages.po $(STAMP)
+	$(BIN)/pybabel compile -d core/translations -D messages
+
+install: $(STAMP) $(MO)
+
+# After changing user-facing text: refresh the catalogue, translate the new entries in the .po, compile.
+translations: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output -o core/translations/messages.pot .
+	$(BIN)/pybabel update -i core/translations/messages.pot -d core/translations -D messages --no-fuzzy-matching
+	$(BIN)/pybabel compile -d core/translations -D messages
+
+# Debian's Chromium + driver (and a CJK font for screenshots) for the browser tests in tests/web.
+browser:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	    apt-get install -y -qq chromium chromium-driver fonts-wqy-microhei >/dev/null; \
+	  else echo "tests/web need: sudo apt-get install chromium chromium-driver fonts-wqy-microhei" >&2; exit 1; fi; }
 
 migrate: install
 	mkdir -p instance
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed
+	$(BIN)/flask surveys seed
 
 demo: migrate
 	$(BIN)/flask demo --if-empty
+	$(BIN)/flask surveys demo --if-empty
 
+# Web (gunicorn) and scheduler side by side; Ctrl-C, or either of them exiting, stops both.
 run: demo
-	$(BIN)/gunicorn --config deploy/gunicorn.conf.py "core.app:create_app()"
+	@trap 'kill -TERM $$web $$sched 2>/dev/null; wait; exit 0' INT TERM; \
+	trap 'kill -TERM $$web $$sched 2>/dev/null; wait' EXIT; \
+	$(BIN)/flask scheduler run & sched=$$!; \
+	$(BIN)/gunicorn --config deploy/gunicorn.conf.py "core.app:create_app()" & web=$$!; \
+	echo "web (pid $$web) on $${QUALITYLINE_BIND:-127.0.0.1:8000} and scheduler (pid $$sched) running;" \
+	  "Ctrl-C stops both"; \
+	while kill -0 $$web 2>/dev/null && kill -0 $$sched 2>/dev/null; do sleep 1; done
 
-test: install
+test: install browser
 	$(BIN)/pytest
 
 lint: install

@@ -7,22 +7,44 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
+from complaints import jobs as complaint_jobs
 from complaints.cli import complaints_cli, demo_command, seed_command
 from complaints.routes import admin as complaint_admin_routes
 from complaints.routes import public as public_routes
 from complaints.routes import staff as staff_routes
+from complaints.services.monitoring import complaint_metrics
+from complaints.web import public as site_pages
+from complaints.web import staff as staff_pages
 from core.auth import routes as auth_routes
 from core.auth.cli import users_cli
 from core.config import load_settings
 from core.db import render_migration_item
 from core.errors import register_error_handlers
 from core.extensions import api, db, migrate
+from core.metrics import init_metrics
 from core.ops import bp as ops_bp
+from core.scheduler.cli import scheduler_cli
+from core.scheduler.registry import register_jobs
+from core.web.setup import init_web
+from surveys import jobs as survey_jobs
+from surveys import routes as survey_routes
+from surveys.cli import surveys_cli
+from surveys.setup import init_surveys
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
-API_BLUEPRINTS = (auth_routes.blp, public_routes.blp, staff_routes.blp, complaint_admin_routes.blp)
-COMMANDS = (users_cli, complaints_cli, seed_command, demo_command)
+API_BLUEPRINTS = (
+    auth_routes.blp,
+    public_routes.blp,
+    staff_routes.blp,
+    complaint_admin_routes.blp,
+    survey_routes.blp,
+)
+COMMANDS = (users_cli, complaints_cli, seed_command, demo_command, scheduler_cli, surveys_cli)
+# Each package's jobs.py (run by `flask scheduler run`) and its gauges for /metrics.
+SCHEDULED_JOBS = complaint_jobs.JOBS + survey_jobs.JOBS
+METRIC_SOURCES = (complaint_metrics,)
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -52,6 +74,16 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     for blueprint in API_BLUEPRINTS:
         api.register_blueprint(blueprint)
     app.register_blueprint(ops_bp)
+    init_metrics(app, METRIC_SOURCES)
+    register_jobs(app, SCHEDULED_JOBS)
+    if app.config["PROXY_HOPS"]:
+        # nginx sets X-Forwarded-For/-Proto/-Host; trust exactly that many proxies, no more.
+        hops = app.config["PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
+    init_web(app, API_BLUEPRINTS)
+    app.register_blueprint(site_pages.bp)
+    app.register_blueprint(staff_pages.bp)
+    init_surveys(app)  # survey pages, QUALITYLINE_SURVEY_* settings, the call-back hook for complaints
     for command in COMMANDS:
         app.cli.add_command(command)
     return app

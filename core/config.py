@@ -18,6 +18,38 @@ SETTINGS: dict[str, tuple[Any, Any, str]] = {
     "PAGE_SIZE_MAX": (200, int, "Largest page a list endpoint returns"),
     "LOG_LEVEL": ("INFO", str, "Python logging level"),
     "PASSWORD_HASH_METHOD": ("scrypt", str, "werkzeug password hash method (scrypt, or pbkdf2:sha256:N)"),
+    "INTAKE_RATE_LIMIT": ("10 per minute;100 per day", str, "Web form submissions per client address"),
+    "RATELIMIT_STORAGE_URI": ("memory://", str, "Rate-limit counters (redis://host:6379 shares them)"),
+    "SESSION_COOKIE_SECURE": (False, bool, "Staff session cookie over HTTPS only (true in production)"),
+    # Scheduler, SLA engine, notifications (core/scheduler, complaints/jobs.py, complaints/notifications).
+    "SCHEDULER_SCAN_SECONDS": (60.0, float, "Interval of the SLA, escalation, mediation and follow-up jobs"),
+    "SCHEDULER_OUTBOX_SECONDS": (10.0, float, "Interval of the outbox delivery job"),
+    "SCHEDULER_HEARTBEAT_SECONDS": (15.0, float, "How often the leading scheduler proves it is alive"),
+    "SCHEDULER_STANDBY_SECONDS": (5.0, float, "How often a standby scheduler tries to take the leader lock"),
+    "READYZ_HEARTBEAT_MAX_AGE": (120, int, "/readyz fails if the scheduler heartbeat is older (0: ignore)"),
+    "SLA_DUE_SOON_WD": (1, int, "A deadline within this many working days is marked due soon"),
+    "SLA_ESCALATE_AFTER_WD": (2, int, "Still overdue this many working days after the deadline: escalate"),
+    "CALLBACK_MAX_AGE_DAYS": (7, int, "Replies older than this get no call-back invitation"),
+    "OUTBOX_BATCH_SIZE": (100, int, "Notices claimed per delivery round"),
+    "OUTBOX_MAX_ATTEMPTS": (8, int, "Delivery attempts before a notice is marked failed"),
+    "OUTBOX_BACKOFF_SECONDS": (60, int, "First retry delay; doubles per attempt (capped at 6 h)"),
+    "NOTICE_LOCALE": ("zh-CN", str, "Language of citizen notices (zh-CN or en)"),
+    "PUBLIC_BASE_URL": ("http://127.0.0.1:8000", str, "Public site address used in links inside notices"),
+    "SMS_GATEWAY_URL": ("", str, "SMS gateway endpoint (POST JSON); empty = SMS only written to the log"),
+    "SMS_GATEWAY_TOKEN": ("", str, "Bearer token for the SMS gateway"),
+    "SMS_SIGNATURE": ("【QualityLine】", str, "Registered SMS signature prepended to every text"),
+    "SMTP_HOST": ("", str, "SMTP server for e-mail notices; empty = e-mail only written to the log"),
+    "SMTP_PORT": (25, int, "SMTP port (587 with starttls, 465 with ssl)"),
+    "SMTP_SECURITY": ("none", str, "none, starttls or ssl"),
+    "SMTP_USERNAME": ("", str, "SMTP login (empty = no AUTH)"),
+    "SMTP_PASSWORD": ("", str, "SMTP password"),
+    "MAIL_FROM": ("QualityLine <noreply@qualityline.invalid>", str, "From: address of e-mail notices"),
+    "NOTIFY_TIMEOUT": (10.0, float, "Seconds before an SMS or SMTP call is given up (retried later)"),
+    # Production deployment.
+    "PROXY_HOPS": (0, int, "Reverse proxies in front of the app whose X-Forwarded-* headers to trust"),
+    "DB_POOL_SIZE": (5, int, "PostgreSQL connections kept per process (web worker or scheduler)"),
+    "DB_MAX_OVERFLOW": (5, int, "Extra PostgreSQL connections a process may open under load"),
+    "ANALYTICS_DATABASE_URL": (None, str, "Read replica for analytics (bind 'analytics'); unset: primary"),
 }
 
 
@@ -34,6 +66,12 @@ def load_settings(instance_path: str) -> dict[str, Any]:
     url = config.pop("DATABASE_URL") or f"sqlite:///{Path(instance_path) / 'qualityline.sqlite3'}"
     config["SQLALCHEMY_DATABASE_URI"] = url
     config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True}
+    if url.startswith("postgresql"):
+        config["SQLALCHEMY_ENGINE_OPTIONS"].update(
+            pool_size=config["DB_POOL_SIZE"], max_overflow=config["DB_MAX_OVERFLOW"], pool_recycle=1800
+        )
+    if analytics_url := config.pop("ANALYTICS_DATABASE_URL"):
+        config["SQLALCHEMY_BINDS"] = {"analytics": analytics_url}
     config.update(
         API_TITLE="QualityLine",
         API_VERSION="v1",
@@ -41,5 +79,9 @@ def load_settings(instance_path: str) -> dict[str, Any]:
         OPENAPI_URL_PREFIX="/api/v1",
         OPENAPI_JSON_PATH="openapi.json",
         JSON_AS_ASCII=False,
+        BABEL_DEFAULT_LOCALE="zh_CN",
+        BABEL_DEFAULT_TIMEZONE=config["TIMEZONE"],
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_HTTPONLY=True,
     )
     return config

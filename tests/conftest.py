@@ -23,6 +23,14 @@ from core.db import db
 PASSWORD = "secret-pass-1"
 # Emptied after every test, children first; catalogues (regions, categories) stay seeded.
 TRANSACTIONAL_TABLES = (
+    # surveys (first: their rows point at cases and users)
+    "survey_answers",
+    "survey_responses",
+    "survey_messages",
+    "survey_invitations",
+    "survey_imports",
+    "survey_versions",
+    "surveys",
     "notifications",
     "rectifications",
     "idempotency_keys",
@@ -33,6 +41,9 @@ TRANSACTIONAL_TABLES = (
     "users",
     "departments",
     "calendar_overrides",
+    "kpi_daily",
+    "scheduler_jobs",
+    "scheduler_heartbeats",
 )
 
 
@@ -60,6 +71,8 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
             "TOKEN_TTL_HOURS": 24 * 365,
             # A cheap hash keeps per-test account set-up fast; production uses scrypt.
             "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+            # Many tests post forms from one address; tests/web/test_pages.py checks the limits separately.
+            "RATELIMIT_ENABLED": False,
         }
     )
     with app.app_context():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from complaints.schemas import ACTION_SCHEMAS, CaseListQuery, OperatorIntakeIn
@@ -15,9 +16,14 @@ from complaints.web.public import RESPONDENT_FIELDS
 from core.auth.roles import CASE_ROLES, Role
 from core.auth.services import list_departments
 from core.errors import Conflict, Forbidden, NotFound
-from core.web.auth import web_roles_required
+from core.web.auth import register_staff_home, web_roles_required
 
 bp = Blueprint("staff", __name__, url_prefix="/staff", template_folder="../templates")
+
+
+@bp.record_once
+def _offer_staff_home(state) -> None:
+    register_staff_home(state.app, "staff.workbench", tuple(CASE_ROLES), _l("Queue"))
 
 PAGE_SIZE = 25
 QUEUE_FILTERS = ("status", "kind", "department", "region", "category", "overdue", "q")

@@ -7,7 +7,7 @@ from functools import wraps
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
@@ -28,11 +28,26 @@ def load_user(user_id: str) -> User | None:
     return user if user is not None and user.is_active else None
 
 
-def _safe_next(target: str | None) -> str:
+STAFF_HOMES_KEY = "qualityline.staff_homes"
+
+
+def register_staff_home(app, endpoint: str, roles: tuple[Role, ...], label) -> None:
+    """A package offers a staff start page (nav link; the first one a role may open is its landing page)."""
+    app.extensions.setdefault(STAFF_HOMES_KEY, []).append((endpoint, frozenset(roles), label))
+
+
+def staff_homes(user: User) -> list[tuple[str, object]]:
+    """(endpoint, label) of the start pages this user's role may open, in registration order."""
+    homes = current_app.extensions.get(STAFF_HOMES_KEY, [])
+    return [(endpoint, label) for endpoint, roles, label in homes if user.role_enum in roles]
+
+
+def _safe_next(target: str | None, user: User) -> str:
     # Only same-site relative paths, so a crafted ?next= cannot bounce staff to another host.
     if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
         return target
-    return url_for("staff.workbench")
+    homes = staff_homes(user)
+    return url_for(homes[0][0]) if homes else url_for("site.home")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -48,7 +63,7 @@ def login():
             error = _("Wrong username or password.")
         else:
             login_user(user)
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(_safe_next(request.args.get("next"), user))
     return render_template("auth/login.html", error=error, username=username), (401 if error else 200)
 
 

@@ -8,11 +8,13 @@ from pathlib import Path
 from flask import Blueprint, Flask, make_response, redirect, render_template, request
 from flask_babel import format_date, format_datetime, get_locale
 from flask_babel import gettext as _
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
 from core.clock import utcnow
 from core.errors import HTML_ERRORS_KEY
 from core.web.auth import bp as auth_bp
+from core.web.auth import staff_homes
 from core.web.extensions import babel, csrf, limiter, login_manager
 from core.web.i18n import DEFAULT_LOCALE, LANG_COOKIE, LANGUAGES, select_locale
 
@@ -55,7 +57,9 @@ def init_web(app: Flask, api_blueprints: tuple[Blueprint, ...]) -> None:
     def _layout_context() -> dict:
         now = utcnow()
         chosen = "en" if get_locale().language == "en" else DEFAULT_LOCALE  # babel says zh_Hans_CN
-        return {"languages": LANGUAGES, "current_locale": chosen, "now": now, "soon": now + DUE_SOON}
+        homes = staff_homes(current_user) if current_user.is_authenticated else []
+        return {"languages": LANGUAGES, "current_locale": chosen, "now": now, "soon": now + DUE_SOON,
+                "staff_homes": homes}
 
     app.jinja_env.filters.update(
         localdate=lambda value: format_date(value, "full") if value else "",
