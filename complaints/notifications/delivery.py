@@ -106,8 +106,21 @@ def deliver_one(notice_id: int, channels: Mapping[str, Channel], config: Mapping
             notice.next_attempt_at = now + backoff(notice.attempts, int(config["OUTBOX_BACKOFF_SECONDS"]))
     else:
         notice.status, notice.sent_at, notice.last_error = status, utcnow(), None
+    if notice.status != "pending":
+        _forget_secrets(notice)
     db.session.commit()
     return notice.status
+
+
+# Params that may carry a bearer secret (a survey token inside a link); kept only until the last attempt.
+SECRET_PARAMS = ("link",)
+REDACTED = "[removed after delivery]"
+
+
+def _forget_secrets(notice: Notification) -> None:
+    """Drop secrets from a notice whose delivery is over, so the outbox holds no usable token."""
+    if any(key in notice.params for key in SECRET_PARAMS):
+        notice.params = {**notice.params, **{k: REDACTED for k in SECRET_PARAMS if k in notice.params}}
 
 
 def deliver_due(now: datetime | None = None, channels: Mapping[str, Channel] | None = None) -> Counter[str]:

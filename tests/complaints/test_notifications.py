@@ -21,7 +21,7 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from complaints.models import Case, Notification
-from complaints.notifications.delivery import backoff, deliver_due
+from complaints.notifications.delivery import REDACTED, backoff, deliver_due
 from complaints.notifications.inbox import list_inbox
 from complaints.notifications.templates import (
     CITIZEN_TEMPLATES,
@@ -30,7 +30,7 @@ from complaints.notifications.templates import (
     TEXTS,
     render_notice,
 )
-from complaints.services.notify import queue_staff_notice
+from complaints.services.notify import queue_notice, queue_staff_notice
 from core.auth.models import User
 from core.clock import travel_to
 from core.db import db, utcnow
@@ -326,3 +326,15 @@ def test_a_claim_left_by_a_killed_deliverer_is_sent_once_after_its_lease(app, cl
         assert deliver_due() == {"sent": 1}
         assert deliver_due() == {}
     assert len(sms_gateway.requests) == 1 and notices()[0].attempts == 2
+
+
+def test_a_link_with_a_token_leaves_the_outbox_once_delivered(client, org, sms_gateway):
+    flow = Flow(client, org)
+    case = db.session.scalar(select(Case).where(Case.tracking_code == flow.code))
+    secret = "http://127.0.0.1:8000/s/hotline-callback?t=SECRET-TOKEN-123"
+    queue_notice(case, "callback_invitation", {"link": secret})
+    db.session.commit()
+    assert deliver_due() == {"sent": 2}
+    assert any("SECRET-TOKEN-123" in text for text in sms_gateway.texts_to("13800138000"))
+    [invitation] = notices(template="callback_invitation")
+    assert invitation.status == "sent" and invitation.params["link"] == REDACTED
