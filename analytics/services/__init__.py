@@ -1,0 +1,1 @@
+"""Analytics services over the complaint tables: KPIs (complaint_kpis) and the 100 % ledger (ledger)."""
