@@ -57,7 +57,8 @@ def chrome() -> Iterator[webdriver.Chrome]:
     ):
         options.add_argument(flag)
     driver = webdriver.Chrome(service=Service(driver_path), options=options)
-    driver.implicitly_wait(2)
+    # Generous waits: CI machines run the browser next to the server and the rest of the suite.
+    driver.implicitly_wait(10)
     yield driver
     driver.quit()
     shutil.rmtree(profile, ignore_errors=True)

@@ -29,7 +29,7 @@ def click_and_wait(driver, element) -> None:
     """Click something that loads a new page and wait until the old page is gone."""
     old_page = driver.find_element(By.TAG_NAME, "html")
     element.click()
-    wait = WebDriverWait(driver, 10)
+    wait = WebDriverWait(driver, 30)
     wait.until(expected_conditions.staleness_of(old_page))
     # Staleness fires as soon as the old document goes; wait until the new one has finished loading.
     wait.until(lambda d: d.execute_script("return document.readyState") == "complete")
