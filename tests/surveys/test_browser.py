@@ -15,14 +15,16 @@ from core.db import db
 from surveys.models import SurveyResponse
 from tests.complaints.test_lifecycle_api import Flow
 from tests.web.conftest import PHONE, screenshot
-from tests.web.test_browser import assert_accessible_basics, assert_light_page, submit_form
+from tests.web.test_browser import assert_accessible_basics, assert_light_page, click, submit_form
 
 
 def choose(driver, name: str, value: str) -> None:
     """Tap the option (the label, as a thumb would) of a radio or checkbox question."""
-    element = driver.find_element(By.CSS_SELECTOR, f'input[name="{name}"][value="{value}"]')
-    driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", element)
-    element.find_element(By.XPATH, "./..").click()
+    selector = f'input[name="{name}"][value="{value}"]'
+    driver.execute_script(
+        "arguments[0].scrollIntoView({block: 'center'});", driver.find_element(By.CSS_SELECTOR, selector)
+    )
+    click(lambda: driver.find_element(By.CSS_SELECTOR, selector).find_element(By.XPATH, "./.."))
 
 
 def visible(driver, question: str) -> bool:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import time
 from urllib.parse import urlsplit
 
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -25,10 +27,27 @@ def fill(driver, values: dict[str, str]) -> None:
             element.send_keys(value)
 
 
-def click_and_wait(driver, element) -> None:
-    """Click something that loads a new page and wait until the old page is gone."""
+def click(find) -> None:
+    """Click the element `find()` returns, finding it again if Chromium lost it in between.
+
+    Chromium sometimes answers "Node with given id does not belong to the document" for an element found
+    a moment earlier; the click then never happened, so finding the element again and retrying is safe.
+    """
+    for attempt in range(3):
+        try:
+            find().click()
+            return
+        except (StaleElementReferenceException, WebDriverException) as exc:
+            lost = isinstance(exc, StaleElementReferenceException) or "does not belong" in str(exc)
+            if not lost or attempt == 2:
+                raise
+            time.sleep(0.3)
+
+
+def click_and_wait(driver, find) -> None:
+    """Click something that loads a new page and wait until the new page has loaded."""
     old_page = driver.find_element(By.TAG_NAME, "html")
-    element.click()
+    click(find)
     wait = WebDriverWait(driver, 30)
     wait.until(expected_conditions.staleness_of(old_page))
     # Staleness fires as soon as the old document goes; wait until the new one has finished loading.
@@ -36,7 +55,7 @@ def click_and_wait(driver, element) -> None:
 
 
 def submit_form(driver, form_css: str = "main form") -> None:
-    click_and_wait(driver, driver.find_element(By.CSS_SELECTOR, f"{form_css} button[type=submit]"))
+    click_and_wait(driver, lambda: driver.find_element(By.CSS_SELECTOR, f"{form_css} button[type=submit]"))
 
 
 def login(driver, base: str, username: str) -> None:
@@ -49,7 +68,8 @@ def login(driver, base: str, username: str) -> None:
 def run_action(driver, action: str, values: dict[str, str] | None = None) -> None:
     details = driver.find_element(By.ID, f"action-{action}")
     if details.get_attribute("open") is None:
-        details.find_element(By.TAG_NAME, "summary").click()
+        click(lambda: driver.find_element(By.CSS_SELECTOR, f"#action-{action} summary"))
+        details = driver.find_element(By.ID, f"action-{action}")
     if values:
         for name, value in values.items():
             element = details.find_element(By.NAME, name)
@@ -58,7 +78,9 @@ def run_action(driver, action: str, values: dict[str, str] | None = None) -> Non
             else:
                 element.clear()
                 element.send_keys(value)
-    click_and_wait(driver, details.find_element(By.CSS_SELECTOR, "button[type=submit]"))
+    click_and_wait(
+        driver, lambda: driver.find_element(By.CSS_SELECTOR, f"#action-{action} button[type=submit]")
+    )
 
 
 def assert_accessible_basics(driver) -> None:
@@ -112,7 +134,7 @@ def test_complaint_journey_from_citizen_to_rectification(browser, live_server):
     assert_only_local_resources(browser, base)
     assert_accessible_basics(browser)
     assert_light_page(browser)
-    click_and_wait(browser, browser.find_element(By.CSS_SELECTOR, "a.card[href='/submit/complaint']"))
+    click_and_wait(browser, lambda: browser.find_element(By.CSS_SELECTOR, "a.card[href='/submit/complaint']"))
     fill(browser, COMPLAINT)
     submit_form(browser)
     error = browser.find_element(By.ID, "complainant_mobile-error")
@@ -171,10 +193,11 @@ def test_complaint_journey_from_citizen_to_rectification(browser, live_server):
     submit_form(browser)
     assert "经调解" in browser.find_element(By.ID, "case-reply").text
     screenshot(browser, "08-track-replied-phone-zh")
-    browser.find_element(By.CSS_SELECTOR, "input[name=rating][value='2']").click()
+    click(lambda: browser.find_element(By.CSS_SELECTOR, "input[name=rating][value='2']"))
     fill(browser, {"comment": "商家至今没有退款"})
-    rate_button = browser.find_element(By.CSS_SELECTOR, "form[action='/track/rate'] button[type=submit]")
-    click_and_wait(browser, rate_button)
+    click_and_wait(
+        browser, lambda: browser.find_element(By.CSS_SELECTOR, "form[action='/track/rate'] button")
+    )
     assert browser.find_element(By.ID, "case-status").text == "办理中"
     assert "重新办理" in browser.page_source
     screenshot(browser, "09-track-reopened-phone-zh")
@@ -198,7 +221,7 @@ def test_complaint_journey_from_citizen_to_rectification(browser, live_server):
 def test_english_switch_shows_errors_in_english(browser, live_server):
     browser.set_window_size(*PHONE)
     browser.get(live_server + "/submit/report")
-    click_and_wait(browser, browser.find_element(By.CSS_SELECTOR, "a.lang[href='/lang/en']"))
+    click_and_wait(browser, lambda: browser.find_element(By.CSS_SELECTOR, "a.lang[href='/lang/en']"))
     assert browser.find_element(By.TAG_NAME, "h1").text == "New Report"
     fill(browser, {"title": "x", "complainant_mobile": "555"})
     submit_form(browser)
@@ -209,7 +232,7 @@ def test_english_switch_shows_errors_in_english(browser, live_server):
     assert "mainland mobile" in browser.find_element(By.ID, "complainant_mobile-error").text
     assert browser.find_element(By.ID, "is_confidential").is_selected()  # reports default to confidential
     screenshot(browser, "12-submit-report-errors-phone-en")
-    click_and_wait(browser, browser.find_element(By.CSS_SELECTOR, "a.lang[href='/lang/zh_CN']"))
+    click_and_wait(browser, lambda: browser.find_element(By.CSS_SELECTOR, "a.lang[href='/lang/zh_CN']"))
     assert browser.find_element(By.TAG_NAME, "h1").text == "提交举报"
 
 
