@@ -7,7 +7,6 @@ from urllib.parse import urlsplit
 
 from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import Select, WebDriverWait
 from sqlalchemy import select
 
@@ -45,13 +44,18 @@ def click(find) -> None:
 
 
 def click_and_wait(driver, find) -> None:
-    """Click something that loads a new page and wait until the new page has loaded."""
-    old_page = driver.find_element(By.TAG_NAME, "html")
+    """Click something that loads a new page and wait until the new page has loaded.
+
+    The old page is recognised by a marker set on its window, not by an element reference: Chromium
+    sometimes reports a replaced element as "not in the document" instead of stale.
+    """
+    marker = f"qlPage{time.monotonic_ns()}"
+    driver.execute_script(f"window.{marker} = true;")
     click(find)
-    wait = WebDriverWait(driver, 30)
-    wait.until(expected_conditions.staleness_of(old_page))
-    # Staleness fires as soon as the old document goes; wait until the new one has finished loading.
-    wait.until(lambda d: d.execute_script("return document.readyState") == "complete")
+    new_page_loaded = f"return window.{marker} === undefined && document.readyState === 'complete'"
+    WebDriverWait(driver, 30, ignored_exceptions=(WebDriverException,)).until(
+        lambda d: d.execute_script(new_page_loaded)
+    )
 
 
 def submit_form(driver, form_css: str = "main form") -> None:
