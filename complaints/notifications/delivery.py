@@ -44,24 +44,27 @@ def backoff(attempts: int, base_seconds: int) -> timedelta:
     return min(timedelta(seconds=base_seconds * 2 ** max(attempts - 1, 0)), MAX_BACKOFF)
 
 
-def claim_due(now: datetime, limit: int) -> list[int]:
-    """Lease up to `limit` due notices to this process (committed); ids in due order."""
+def claim_due(now: datetime, limit: int, outbox: type = Notification) -> list[int]:
+    """Lease up to `limit` due rows of an outbox table to this process (committed); ids in due order.
+
+    `outbox` is any model with id, status, attempts and next_attempt_at (complaint notices, survey messages).
+    """
     due = (
-        select(Notification.id)
-        .where(Notification.status.in_(CLAIMABLE), Notification.next_attempt_at <= now)
-        .order_by(Notification.next_attempt_at, Notification.id)
+        select(outbox.id)
+        .where(outbox.status.in_(CLAIMABLE), outbox.next_attempt_at <= now)
+        .order_by(outbox.next_attempt_at, outbox.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
     claimed = db.session.scalars(
-        update(Notification)
+        update(outbox)
         .where(
-            Notification.id.in_(due.scalar_subquery()),
-            Notification.status.in_(CLAIMABLE),
-            Notification.next_attempt_at <= now,
+            outbox.id.in_(due.scalar_subquery()),
+            outbox.status.in_(CLAIMABLE),
+            outbox.next_attempt_at <= now,
         )
-        .values(status="sending", attempts=Notification.attempts + 1, next_attempt_at=now + LEASE)
-        .returning(Notification.id)
+        .values(status="sending", attempts=outbox.attempts + 1, next_attempt_at=now + LEASE)
+        .returning(outbox.id)
         .execution_options(synchronize_session=False)
     ).all()
     db.session.commit()

@@ -16,7 +16,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import select, update
 
 from complaints.notifications.channels import (
     Channel,
@@ -24,14 +23,13 @@ from complaints.notifications.channels import (
     PermanentFailure,
     channels_from_config,
 )
-from complaints.notifications.delivery import LEASE, backoff
+from complaints.notifications.delivery import backoff, claim_due
 from core.db import db, utcnow
 from surveys.models import SurveyInvitation, SurveyMessage
 from surveys.services.invitations import first_question_choices, invitation_link, token_for
 
 log = logging.getLogger("qualityline.surveys")
 
-CLAIMABLE = ("pending", "sending")
 MAX_ROUNDS = 50
 
 TEXTS = {
@@ -80,30 +78,6 @@ def render_message(invitation: SurveyInvitation, kind: str) -> tuple[str, str]:
     return title, body
 
 
-def claim_due(now: datetime, limit: int) -> list[int]:
-    """Lease up to `limit` due messages to this process (committed)."""
-    due = (
-        select(SurveyMessage.id)
-        .where(SurveyMessage.status.in_(CLAIMABLE), SurveyMessage.next_attempt_at <= now)
-        .order_by(SurveyMessage.next_attempt_at, SurveyMessage.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    )
-    claimed = db.session.scalars(
-        update(SurveyMessage)
-        .where(
-            SurveyMessage.id.in_(due.scalar_subquery()),
-            SurveyMessage.status.in_(CLAIMABLE),
-            SurveyMessage.next_attempt_at <= now,
-        )
-        .values(status="sending", attempts=SurveyMessage.attempts + 1, next_attempt_at=now + LEASE)
-        .returning(SurveyMessage.id)
-        .execution_options(synchronize_session=False)
-    ).all()
-    db.session.commit()
-    return sorted(claimed)
-
-
 def deliver_one(message_id: int, channels: Mapping[str, Channel], config: Mapping[str, Any]) -> str:
     """Send one claimed message and store the outcome (one commit); returns the new status."""
     message = db.session.get(SurveyMessage, message_id)
@@ -146,7 +120,7 @@ def deliver_due_messages(
     channels = channels if channels is not None else channels_from_config(config)
     outcome: Counter[str] = Counter()
     for _ in range(MAX_ROUNDS):
-        ids = claim_due(now or utcnow(), int(config["OUTBOX_BATCH_SIZE"]))
+        ids = claim_due(now or utcnow(), int(config["OUTBOX_BATCH_SIZE"]), SurveyMessage)
         for message_id in ids:
             outcome[deliver_one(message_id, channels, config)] += 1
         if len(ids) < int(config["OUTBOX_BATCH_SIZE"]):
