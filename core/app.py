@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from analytics import routes as analytics_routes
+from analytics.api import complaints as complaint_analytics_api
 from complaints import jobs as complaint_jobs
 from complaints.cli import complaints_cli, demo_command, seed_command
 from complaints.routes import admin as complaint_admin_routes
@@ -41,7 +41,7 @@ API_BLUEPRINTS = (
     staff_routes.blp,
     complaint_admin_routes.blp,
     survey_routes.blp,
-    analytics_routes.blp,
+    complaint_analytics_api.blp,
 )
 COMMANDS = (users_cli, complaints_cli, seed_command, demo_command, scheduler_cli, surveys_cli)
 # Each package's jobs.py (run by `flask scheduler run`) and its gauges for /metrics.

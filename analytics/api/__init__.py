@@ -1,0 +1,1 @@
+"""Analytics API: one blueprint per area (complaints, hot spots, surveys, indicators)."""
