@@ -21,6 +21,9 @@ class KpiDefinition:
     denominator: str
     formula: str
     unit: str = "rate"  # rate (0..1), days (mean working days) or yuan (a sum)
+    # The 100 % rules (100 %受理、100 %办理、100 %反馈) are the only targets the plans fix for complaints;
+    # composite targets (e.g. satisfaction >= 85) belong to the admin-defined indicator system.
+    target: float | None = None
 
 
 KPIS: tuple[KpiDefinition, ...] = (
@@ -31,6 +34,7 @@ KPIS: tuple[KpiDefinition, ...] = (
         "decided (accepted, rejected, transferred or merged)",
         "cases whose acceptance deadline is in the period",
         "decided / due for decision",
+        target=1.0,
     ),
     KpiDefinition(
         "acceptance_on_time_rate",
@@ -63,6 +67,7 @@ KPIS: tuple[KpiDefinition, ...] = (
         "replied",
         "accepted cases whose handling deadline (after extensions and reopening) is in the period",
         "replied / due for reply",
+        target=1.0,
     ),
     KpiDefinition(
         "completion_on_time_rate",
@@ -79,6 +84,7 @@ KPIS: tuple[KpiDefinition, ...] = (
         "feedback to the citizen recorded",
         "replied, rejected or transferred cases whose feedback deadline is in the period",
         "fed back / due for feedback",
+        target=1.0,
     ),
     KpiDefinition(
         "satisfaction_rate",
