@@ -61,6 +61,14 @@ KPIS: tuple[KpiDefinition, ...] = (
         "signed on time / due for sign-for",
     ),
     KpiDefinition(
+        "response_rate",
+        "响应率",
+        "response rate",
+        "first contact with the citizen (contact action, or the reply) by the contact deadline",
+        "cases whose contact deadline (set at assignment) is in the period",
+        "contacted on time / due for contact",
+    ),
+    KpiDefinition(
         "completion_rate",
         "办结率",
         "completion rate",
@@ -85,6 +93,14 @@ KPIS: tuple[KpiDefinition, ...] = (
         "replied, rejected or transferred cases whose feedback deadline is in the period",
         "fed back / due for feedback",
         target=1.0,
+    ),
+    KpiDefinition(
+        "callback_rate",
+        "回访率",
+        "call-back rate",
+        "replied cases whose citizen gave a rating (call-back survey or tracking page)",
+        "replied cases whose feedback deadline is in the period",
+        "rated / replied and due for feedback",
     ),
     KpiDefinition(
         "satisfaction_rate",

@@ -289,6 +289,8 @@ def _walk_handling(walker: _Walker, code: str, key: str, target: Status, users: 
     handler = "h_" + case.department.code.lower().replace("-", "_")
     if target is Status.ASSIGNED or not walker.step("sign", handler, {}, code, (0.5, 20)):
         return Status(case.status)
+    if rng.random() < 0.85:  # most departments phone the citizen soon after signing (响应)
+        walker.step("contact", handler, {"channel": "phone", "note": "已电话联系诉求人"}, code, (1, 40))
     room = case.handling_due_at - walker.at > timedelta(hours=200)  # extensions only before the deadline
     if (
         room

@@ -13,10 +13,13 @@ from core.workdays import WorkCalendar
 DEFAULT_RULES: dict[str, Any] = {
     "acceptance_wd": 7,  # SAMR Order 20 art. 14
     "sign_wd": 1,
+    # First contact with the citizen (响应), counted from assignment: sign-for day plus one.
+    "contact_wd": 2,
     "return_wd": 2,
     "handling_wd": {"complaint": 45, "report": 15, "inquiry": 3, "help": 5, "suggestion": 5, "praise": 5},
     "urgent_acceptance_hours": 2,
     "urgent_sign_hours": 2,
+    "urgent_contact_hours": 4,
     "urgent_handling_hours": 24,
     "extension_max_wd": {"report": 15, "default": 10},
     "feedback_wd": 2,
@@ -29,9 +32,11 @@ DEFAULT_RULES: dict[str, Any] = {
 _INT_KEYS = (
     "acceptance_wd",
     "sign_wd",
+    "contact_wd",
     "return_wd",
     "urgent_acceptance_hours",
     "urgent_sign_hours",
+    "urgent_contact_hours",
     "urgent_handling_hours",
     "feedback_wd",
     "callback_delay_hours",
@@ -85,6 +90,17 @@ class DeadlineRules:
     def sign_due(self, assigned: datetime, urgent: bool) -> datetime:
         """Sign-for deadline after assignment."""
         return self._due(assigned, urgent, self.rules["sign_wd"], "urgent_sign_hours")
+
+    def contact_due(self, assigned: datetime, urgent: bool) -> datetime:
+        """First-contact (响应) deadline after assignment; policies older than the rule use the default."""
+        rules = {**DEFAULT_RULES, **self.rules}
+        if urgent:
+            return assigned + timedelta(hours=rules["urgent_contact_hours"])
+        return self.calendar.add_workdays(assigned, rules["contact_wd"])
+
+    def handling_workdays(self, accepted: datetime | None, replied: datetime) -> int:
+        """Working days from acceptance to reply (the KPI's average handling time)."""
+        return 0 if accepted is None else self.calendar.workdays_between(accepted, replied)
 
     def return_until(self, assigned: datetime) -> datetime:
         """Last moment a department may return (退单) an assignment."""

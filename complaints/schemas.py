@@ -340,6 +340,11 @@ class UrgeIn(Schema):
     note = Text(1, 1000, required=True)
 
 
+class ContactIn(Schema):
+    channel = fields.String(required=True, validate=validate.OneOf(FEEDBACK_CHANNELS))
+    note = Text(0, 1000, load_default=None, allow_none=True)
+
+
 class ReplyIn(Schema):
     outcome = fields.String(required=True, validate=validate.OneOf([o.value for o in Outcome]))
     reply = Text(1, 5000, required=True)
@@ -362,6 +367,7 @@ ACTION_SCHEMAS: dict[str, type[Schema]] = {
     "extend": ExtendIn,
     "approve_extension": EmptyIn,
     "urge": UrgeIn,
+    "contact": ContactIn,
     "reply": ReplyIn,
     "feedback": FeedbackIn,
     "close": EmptyIn,

@@ -103,6 +103,7 @@ TRANSITIONS: dict[str, Transition] = {
     "extend": _t({Status.IN_PROGRESS}, None),
     "approve_extension": _t({Status.IN_PROGRESS}, None),
     "urge": _t({Status.ACCEPTED, Status.ASSIGNED, Status.IN_PROGRESS}, None),
+    "contact": _t({Status.IN_PROGRESS}, None),
     "reply": _t({Status.IN_PROGRESS}, Status.REPLIED),
     "feedback": _t(set(AWAITING_FEEDBACK), None),
     "close": _t(set(AWAITING_FEEDBACK), Status.CLOSED),

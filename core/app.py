@@ -9,6 +9,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from analytics import jobs as analytics_jobs
 from analytics.api import complaints as complaint_analytics_api
 from analytics.cli import analytics_cli
 from complaints import jobs as complaint_jobs
@@ -46,7 +47,7 @@ API_BLUEPRINTS = (
 )
 COMMANDS = (users_cli, complaints_cli, seed_command, demo_command, scheduler_cli, surveys_cli, analytics_cli)
 # Each package's jobs.py (run by `flask scheduler run`) and its gauges for /metrics.
-SCHEDULED_JOBS = complaint_jobs.JOBS + survey_jobs.JOBS
+SCHEDULED_JOBS = complaint_jobs.JOBS + survey_jobs.JOBS + analytics_jobs.JOBS
 METRIC_SOURCES = (complaint_metrics,)
 
 

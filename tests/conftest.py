@@ -42,6 +42,7 @@ TRANSACTIONAL_TABLES = (
     "departments",
     "calendar_overrides",
     "kpi_daily",
+    "kpi_due_daily",
     "scheduler_jobs",
     "scheduler_heartbeats",
 )

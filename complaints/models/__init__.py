@@ -3,7 +3,7 @@
 from complaints.models.case import Case, IllegalTransition, SlaFlag
 from complaints.models.catalogue import Category, Policy, RoutingRule
 from complaints.models.records import CaseEvent, IdempotencyKey, Notification, Rectification
-from complaints.models.rollups import KpiDaily
+from complaints.models.rollups import KpiDaily, KpiDueDaily
 
 __all__ = [
     "Case",
@@ -12,6 +12,7 @@ __all__ = [
     "IdempotencyKey",
     "IllegalTransition",
     "KpiDaily",
+    "KpiDueDaily",
     "Notification",
     "Policy",
     "Rectification",

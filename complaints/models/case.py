@@ -98,6 +98,8 @@ class Case(db.Model):
     accepted_at: Mapped[datetime | None]
     assigned_at: Mapped[datetime | None]
     signed_at: Mapped[datetime | None]
+    # First contact with the citizen after assignment (响应): the contact action, or else the reply.
+    contacted_at: Mapped[datetime | None]
     replied_at: Mapped[datetime | None]
     feedback_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
@@ -105,6 +107,9 @@ class Case(db.Model):
 
     acceptance_due_at: Mapped[datetime]
     sign_due_at: Mapped[datetime | None]
+    contact_due_at: Mapped[datetime | None]
+    # Working days from acceptance to the latest reply, fixed at reply time so KPI rollups can sum it in SQL.
+    handling_workdays: Mapped[int | None]
     return_until: Mapped[datetime | None]
     handling_due_at: Mapped[datetime | None]
     feedback_due_at: Mapped[datetime | None]
@@ -214,13 +219,18 @@ class Case(db.Model):
         self._enter("merge")
 
     def assign(
-        self, at: datetime, department: Department, sign_due: datetime, return_until: datetime
+        self,
+        at: datetime,
+        department: Department,
+        sign_due: datetime,
+        return_until: datetime,
+        contact_due: datetime,
     ) -> None:
         """Dispatch to a department (派单)."""
         self._require("assign")
         self.department = department
         self.assigned_at = at
-        self.sign_due_at, self.return_until = sign_due, return_until
+        self.sign_due_at, self.return_until, self.contact_due_at = sign_due, return_until, contact_due
         self._enter("assign")
 
     def sign(self, at: datetime) -> None:
@@ -235,7 +245,7 @@ class Case(db.Model):
         if self.return_until is not None and at > self.return_until:
             raise IllegalTransition("the return window has passed; sign the case or ask a supervisor")
         self.department = None
-        self.assigned_at = self.sign_due_at = self.return_until = None
+        self.assigned_at = self.sign_due_at = self.return_until = self.contact_due_at = None
         self.return_count += 1
         self._enter("return")
 
@@ -283,12 +293,27 @@ class Case(db.Model):
         self.urge_count += 1
         self._enter("urge")
 
+    def record_contact(self, at: datetime) -> None:
+        """The department contacted the citizen (响应); only the first contact counts for the KPI."""
+        self._require("contact")
+        if self.contacted_at is None:
+            self.contacted_at = at
+        self._enter("contact")
+
     def record_reply(
-        self, at: datetime, outcome: str, reply: str, loss: Decimal | None, feedback_due: datetime
+        self,
+        at: datetime,
+        outcome: str,
+        reply: str,
+        loss: Decimal | None,
+        feedback_due: datetime,
+        workdays: int,
     ) -> None:
-        """The department's reply with its outcome (办结)."""
+        """The department's reply with its outcome (办结); `workdays` since acceptance."""
         self._require("reply")
-        self.replied_at = at
+        self.replied_at, self.handling_workdays = at, workdays
+        if self.contacted_at is None:
+            self.contacted_at = at  # a reply reaches the citizen: it is a contact too
         self.outcome, self.reply, self.loss_recovered = outcome, reply, loss
         self.feedback_due_at = feedback_due
         self.feedback_at = None
@@ -317,6 +342,7 @@ class Case(db.Model):
         self.reopen_count += 1
         self.handling_due_at = handling_due
         self.replied_at = self.feedback_at = self.feedback_due_at = self.closed_at = None
+        self.handling_workdays = None
         self._enter("reopen")
 
     def rate(self, at: datetime, rating: int, resolved: bool, comment: str | None) -> None:

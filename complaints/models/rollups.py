@@ -46,3 +46,34 @@ class KpiDaily(db.Model):
     reopened: Mapped[int] = mapped_column(default=0)
     loss_recovered: Mapped[Decimal] = mapped_column(Numeric(14, 2), default=Decimal("0.00"))
     computed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class KpiDueDaily(db.Model):
+    """KPI counters of the cases due on one local day, per dimension value (analytics.services.kpi_rollups).
+
+    One row per family (the step whose deadline falls on `day`), day, dimension (none, department, region,
+    category, channel, hotline, kind) and key; a period's KPIs are sums over its days, so the dashboard reads
+    a few thousand rows instead of millions of cases. Derived data: rebuilt from `cases`, never edited.
+    """
+
+    __tablename__ = "kpi_due_daily"
+    __table_args__ = (Index("ix_kpi_due_daily_dimension_day", "dimension", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    family: Mapped[str] = mapped_column(String(12))
+    day: Mapped[date] = mapped_column(Date)
+    dimension: Mapped[str] = mapped_column(String(12))
+    key: Mapped[str] = mapped_column(String(32))  # "" = no department yet
+    n: Mapped[int] = mapped_column(default=0)
+    done: Mapped[int] = mapped_column(default=0)
+    on_time: Mapped[int] = mapped_column(default=0)
+    merged: Mapped[int] = mapped_column(default=0)
+    first_time: Mapped[int] = mapped_column(default=0)
+    callback_due: Mapped[int] = mapped_column(default=0)
+    callback_done: Mapped[int] = mapped_column(default=0)
+    satisfied: Mapped[int] = mapped_column(default=0)
+    resolved: Mapped[int] = mapped_column(default=0)
+    handling_days_sum: Mapped[int] = mapped_column(default=0)
+    handling_days_n: Mapped[int] = mapped_column(default=0)
+    loss_recovered: Mapped[Decimal] = mapped_column(Numeric(16, 2), default=Decimal("0.00"))
+    built_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -81,7 +81,13 @@ def _assign(ctx: ActionContext, body: dict[str, Any]) -> ActionResult:
     if not department.is_active:
         raise InvalidInput("department_code", "department is inactive")
     urgent = ctx.case.priority == "urgent"
-    ctx.case.assign(ctx.now, department, ctx.rules.sign_due(ctx.now, urgent), ctx.rules.return_until(ctx.now))
+    ctx.case.assign(
+        ctx.now,
+        department,
+        ctx.rules.sign_due(ctx.now, urgent),
+        ctx.rules.return_until(ctx.now),
+        ctx.rules.contact_due(ctx.now, urgent),
+    )
     return None, {"department_code": department.code, "sign_due_at": ctx.case.sign_due_at.isoformat()}
 
 
@@ -116,10 +122,22 @@ def _urge(ctx: ActionContext, body: dict[str, Any]) -> ActionResult:
     return body["note"], {"urge_count": ctx.case.urge_count}
 
 
+def _contact(ctx: ActionContext, body: dict[str, Any]) -> ActionResult:
+    ctx.case.record_contact(ctx.now)
+    return body.get("note"), {"channel": body["channel"], "contacted_at": ctx.case.contacted_at.isoformat()}
+
+
 def _reply(ctx: ActionContext, body: dict[str, Any]) -> ActionResult:
     case = ctx.case
     loss: Decimal | None = body.get("loss_recovered")
-    case.record_reply(ctx.now, body["outcome"], body["reply"], loss, ctx.rules.feedback_due(ctx.now))
+    case.record_reply(
+        ctx.now,
+        body["outcome"],
+        body["reply"],
+        loss,
+        ctx.rules.feedback_due(ctx.now),
+        ctx.rules.handling_workdays(case.accepted_at, ctx.now),
+    )
     for task in db.session.scalars(
         select(Rectification).where(Rectification.case_id == case.id, Rectification.status == "open")
     ):
@@ -163,6 +181,7 @@ ACTIONS: dict[str, ActionSpec] = {
     "extend": ActionSpec(HANDLE, _extend),
     "approve_extension": ActionSpec(SUPERVISE, _approve_extension),
     "urge": ActionSpec(SUPERVISE, _urge),
+    "contact": ActionSpec(HANDLE, _contact),
     "reply": ActionSpec(HANDLE, _reply),
     "feedback": ActionSpec(FEEDBACK, _feedback),
     "close": ActionSpec(CLOSE, _close),
@@ -174,8 +193,11 @@ def allowed_actions(actor: User, case: Case) -> list[str]:
     """The actions this actor's role may take from the case's current state."""
     if not can_see(actor, case):
         return []
-    return [name for name, spec in ACTIONS.items()
-            if actor.role_enum in spec.roles and case.status in TRANSITIONS[name].sources]
+    return [
+        name
+        for name, spec in ACTIONS.items()
+        if actor.role_enum in spec.roles and case.status in TRANSITIONS[name].sources
+    ]
 
 
 def can_see(actor: User, case: Case) -> bool:

@@ -51,7 +51,12 @@ def terminate_expired_mediations(now: datetime | None = None) -> int:
             policy = rules.setdefault(case.policy_version, deadline_rules(case.policy_version))
             limit = case.handling_due_at.isoformat()
             case.record_reply(
-                now, Outcome.UNRESOLVED.value, TERMINATION_REPLY, None, policy.feedback_due(now)
+                now,
+                Outcome.UNRESOLVED.value,
+                TERMINATION_REPLY,
+                None,
+                policy.feedback_due(now),
+                policy.handling_workdays(case.accepted_at, now),
             )
             payload = {
                 "outcome": Outcome.UNRESOLVED.value,

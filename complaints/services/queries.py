@@ -121,8 +121,9 @@ def list_events(tracking_code: str, actor: User) -> list[CaseEvent]:
 DUPLICATE_WINDOW = timedelta(days=30)
 
 
-def find_possible_duplicates(mobile: str | None, respondent_name: str | None, credit_code: str | None,
-                             limit: int = 10) -> list[Case]:
+def find_possible_duplicates(
+    mobile: str | None, respondent_name: str | None, credit_code: str | None, limit: int = 10
+) -> list[Case]:
     """Cases of the last 30 days from the same phone or about the same respondent (operator hints)."""
     conditions = []
     if mobile:
@@ -133,6 +134,10 @@ def find_possible_duplicates(mobile: str | None, respondent_name: str | None, cr
         conditions.append(Case.respondent_name == respondent_name)
     if not conditions:
         return []
-    query = (select(Case).where(or_(*conditions), Case.received_at >= utcnow() - DUPLICATE_WINDOW)
-             .order_by(Case.received_at.desc()).limit(limit))
+    query = (
+        select(Case)
+        .where(or_(*conditions), Case.received_at >= utcnow() - DUPLICATE_WINDOW)
+        .order_by(Case.received_at.desc())
+        .limit(limit)
+    )
     return list(db.session.scalars(query))

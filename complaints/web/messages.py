@@ -85,6 +85,7 @@ SERVICE_MESSAGES = (
     _l("extend"),
     _l("approve_extension"),
     _l("urge"),
+    _l("contact"),
     _l("reply"),
     _l("feedback"),
     _l("close"),

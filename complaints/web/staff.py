@@ -25,6 +25,7 @@ bp = Blueprint("staff", __name__, url_prefix="/staff", template_folder="../templ
 def _offer_staff_home(state) -> None:
     register_staff_home(state.app, "staff.workbench", tuple(CASE_ROLES), _l("Queue"))
 
+
 PAGE_SIZE = 25
 QUEUE_FILTERS = ("status", "kind", "department", "region", "category", "overdue", "q")
 # Inputs each action form posts (the API schema validates them).
@@ -40,6 +41,7 @@ ACTION_FIELDS = {
     "return": ("reason",),
     "extend": ("days", "reason"),
     "urge": ("note",),
+    "contact": ("channel", "note"),
     "reply": ("outcome", "reply", "loss_recovered"),
     "feedback": ("channel", "note"),
     "reopen": ("reason",),

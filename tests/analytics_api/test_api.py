@@ -8,7 +8,7 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from analytics.kpis import GROUP_BY
+from analytics.kpis import GROUP_BY, KPIS
 from tests.analytics_api.conftest import TimedFlow
 from tests.analytics_api.test_kpis import PERIOD, build_histories
 from tests.conftest import complaint_body
@@ -62,7 +62,7 @@ def test_kpi_files(client, org):
     assert [c.value for c in sheet[1]] == ["类型", "指标代码", "指标", "分母（件）", "值", "计算方法"]
     assert sheet.freeze_panes == "A2"
     rows = {(r[0].value, r[1].value): r for r in sheet.iter_rows(min_row=2)}
-    assert len(rows) == 3 * 13
+    assert len(rows) == 3 * len(KPIS)
     rate = rows[("help", "completion_on_time_rate")]
     assert (rate[2].value, rate[3].value, rate[4].value) == ("按时办结率", 2, 0.5)
     assert rate[4].number_format == "0.00%"

@@ -25,6 +25,8 @@ def build_histories(client, org) -> dict[str, TimedFlow]:
     a.at("2026-09-29 10:00", "accept", "dispatcher")
     a.at("2026-09-29 10:10", "assign", "dispatcher", {"department_code": "GL-SCJG"})
     a.at("2026-09-29 10:20", "sign", "handler")
+    # Contact due 2 WD after assignment = 30 Sep, 8 Oct (the holiday skipped): phoned on 8 Oct, on time.
+    a.at("2026-10-08 17:00", "contact", "handler", {"channel": "phone", "note": "已电话联系"})
     a.at(
         "2026-10-09 15:00",
         "reply",
@@ -104,11 +106,16 @@ def test_every_kpi_on_hand_built_histories(client, org):
         # A, B, C assigned and signed the same day; sign-for due the next working day.
         "sign_rate": (3, 1.0),
         "sign_on_time_rate": (3, 1.0),
+        # Contact due 2 WD after assignment: A phoned in time; B's first contact is its reply of 16 Sep
+        # (due 9 Sep, late); C's reply of 8 Sep counts as contact (due 9 Sep, on time).
+        "response_rate": (3, 0.666667),
         # A (9 Oct), B (17 Sep), C (30 Sep after reopening) due for reply; C replied late.
         "completion_rate": (3, 1.0),
         "completion_on_time_rate": (3, 0.666667),
         # A and C fed back; B never.
         "feedback_rate": (3, 0.666667),
+        # Of the replied cases owing feedback (A, B, C), A and C were rated (回访 done).
+        "callback_rate": (3, 0.666667),
         # A rated 3, C's latest rating 4: one satisfied, one resolved.
         "satisfaction_rate": (2, 0.5),
         "resolution_rate": (2, 0.5),

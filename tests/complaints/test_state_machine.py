@@ -26,6 +26,7 @@ EXPECTED = {
     ("accepted", "urge"): "accepted",
     ("assigned", "urge"): "assigned",
     ("in_progress", "urge"): "in_progress",
+    ("in_progress", "contact"): "in_progress",
     ("in_progress", "reply"): "replied",
     ("replied", "feedback"): "replied",
     ("rejected", "feedback"): "rejected",
@@ -72,7 +73,7 @@ def apply(case: Case, action: str) -> None:
         "reject": lambda: case.reject(NOW, 1, "not ours", LATER),
         "transfer": lambda: case.transfer(NOW, "公安局", "crime", LATER),
         "merge": lambda: case.merge_into(NOW, target),
-        "assign": lambda: case.assign(NOW, department, LATER, LATER),
+        "assign": lambda: case.assign(NOW, department, LATER, LATER, LATER),
         "sign": lambda: case.sign(NOW),
         "return": lambda: case.return_to_dispatch(NOW),
         "extend": lambda: (
@@ -81,7 +82,8 @@ def apply(case: Case, action: str) -> None:
         ),
         "approve_extension": lambda: case.approve_extension(LATER),
         "urge": lambda: case.urge(),
-        "reply": lambda: case.record_reply(NOW, "resolved", "done", Decimal("1.00"), LATER),
+        "contact": lambda: case.record_contact(NOW),
+        "reply": lambda: case.record_reply(NOW, "resolved", "done", Decimal("1.00"), LATER, 3),
         "feedback": lambda: case.record_feedback(NOW, "sms", None),
         "close": lambda: case.close(NOW),
         "reopen": lambda: case.reopen(LATER),
@@ -173,6 +175,10 @@ def test_next_due_follows_the_stage():
     case.accept(NOW, LATER + timedelta(days=40))
     assert case.next_due_at == LATER + timedelta(days=40)
     case.assign(
-        NOW, Department(id=1, code="D", name="D", region_code="350102"), NOW + timedelta(days=1), LATER
+        NOW,
+        Department(id=1, code="D", name="D", region_code="350102"),
+        NOW + timedelta(days=1),
+        LATER,
+        LATER,
     )
     assert case.next_due_at == NOW + timedelta(days=1)
