@@ -45,6 +45,9 @@ SETTINGS: dict[str, tuple[Any, Any, str]] = {
     "SMTP_PASSWORD": ("", str, "SMTP password"),
     "MAIL_FROM": ("QualityLine <noreply@qualityline.invalid>", str, "From: address of e-mail notices"),
     "NOTIFY_TIMEOUT": (10.0, float, "Seconds before an SMS or SMTP call is given up (retried later)"),
+    # Analytics.
+    "THREE_RATE_WEIGHTS": ("0.2,0.4,0.4", str, "Weights of 响应率, 解决率, 满意率 in the three-rate score"),
+    "RANKING_MIN_CASES": (30, int, "Units with fewer cases behind a rate are listed but not ranked"),
     # Production deployment.
     "PROXY_HOPS": (0, int, "Reverse proxies in front of the app whose X-Forwarded-* headers to trust"),
     "DB_POOL_SIZE": (5, int, "PostgreSQL connections kept per process (web worker or scheduler)"),

@@ -13,7 +13,12 @@ from tests.analytics_api.conftest import TimedFlow
 from tests.analytics_api.test_kpis import PERIOD, build_histories
 from tests.conftest import complaint_body
 
-URLS = ("/api/v1/analytics/complaints/kpis", "/api/v1/analytics/complaints/ledger")
+URLS = (
+    "/api/v1/analytics/complaints/kpis",
+    "/api/v1/analytics/complaints/ledger",
+    "/api/v1/analytics/complaints/kpis/acceptance_rate/cases",
+    "/api/v1/analytics/complaints/three-rate",
+)
 
 
 @pytest.mark.parametrize("url", URLS)
@@ -43,7 +48,7 @@ def test_no_token_is_401(client, org, url):
 def test_the_endpoints_are_in_the_openapi_document(client):
     paths = client.get("/api/v1/openapi.json").json["paths"]
     for url in URLS:
-        operation = paths[url]["get"]
+        operation = paths[url.replace("acceptance_rate", "{code}")]["get"]
         assert operation["security"] == [{"bearerAuth": []}]
         assert {p["name"] for p in operation["parameters"]} >= {"from", "to", "format"}
 
@@ -114,20 +119,23 @@ PLANTED = ("王秘密", "13912345678", "secret@example.com", "秘密路88号", "
 
 
 def _every_output(client, org) -> str:
-    """All analyst output (JSON, CSV, XLSX cell values) of both endpoints, for every grouping."""
+    """All analyst output (JSON, CSV, XLSX cell values) of every endpoint, grouping and drill-down."""
+    base = "/api/v1/analytics/complaints"
+    queries = [f"{base}/kpis?{PERIOD}&group_by={g}" for g in GROUP_BY]
+    queries += [f"{base}/kpis?{PERIOD}&interval=month&group_by=department"]
+    queries += [f"{base}/three-rate?{PERIOD}&group_by={g}" for g in GROUP_BY]
+    queries += [f"{base}/kpis/{kpi.code}/cases?{PERIOD}" for kpi in KPIS]
+    queries += [f"{base}/ledger?{PERIOD}"]
     chunks = []
-    for url in URLS:
-        groupings = GROUP_BY if url.endswith("kpis") else ["none"]
-        for group_by in groupings:
-            query = f"{url}?{PERIOD}&group_by={group_by}" if url.endswith("kpis") else f"{url}?{PERIOD}"
-            for file_format in ("json", "csv", "xlsx"):
-                response = client.get(f"{query}&format={file_format}", headers=org.auth("analyst"))
-                assert response.status_code == 200
-                if file_format == "xlsx":
-                    sheet = load_workbook(io.BytesIO(response.data)).active
-                    chunks.extend(str(c.value) for row in sheet.iter_rows() for c in row)
-                else:
-                    chunks.append(response.data.decode("utf-8"))
+    for query in queries:
+        for file_format in ("json", "csv", "xlsx"):
+            response = client.get(f"{query}&format={file_format}", headers=org.auth("analyst"))
+            assert response.status_code == 200, (query, response.json)
+            if file_format == "xlsx":
+                sheet = load_workbook(io.BytesIO(response.data)).active
+                chunks.extend(str(c.value) for row in sheet.iter_rows() for c in row)
+            else:
+                chunks.append(response.data.decode("utf-8"))
     return "\n".join(chunks)
 
 
