@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from flask import current_app
@@ -115,15 +115,42 @@ def find_breaches_in_events(
     return found
 
 
+def lookback_days(policies: list[dict[str, Any]]) -> int:
+    """Calendar days before a deadline within which the event that set or owed it must lie.
+
+    The longest span from an event to a deadline it sets is a handling limit plus an extension (or a
+    rectification limit plus an extension); working days are at most 7/5 calendar days, and 40 days more
+    cover the longest holiday runs of a year, so the bound is safe rather than tight.
+    """
+    longest = 0
+    for rules in policies:
+        extension = max(rules.get("extension_max_wd", {}).values(), default=0)
+        steps = [
+            rules.get("acceptance_wd", 0),
+            max(rules.get("handling_wd", {}).values(), default=0) + extension,
+            rules.get("rectification_wd", 0) + extension,
+            rules.get("feedback_wd", 0),
+            rules.get("contact_wd", 0),
+        ]
+        hours = [v for k, v in rules.items() if k.startswith("urgent_") and isinstance(v, int)]
+        longest = max(longest, *steps, max(hours, default=0) // 24 + 1)
+    return longest * 7 // 5 + 40
+
+
 def list_breaches(start: date, end: date, as_of: datetime | None = None) -> list[Breach]:
-    """Every breach of a 100 % rule whose deadline falls in [start, end), by deadline then tracking code."""
+    """Every breach of a 100 % rule whose deadline falls in [start, end), by deadline then tracking code.
+
+    Only cases with an event in [start - lookback, end) can owe anything due in the period (every
+    deadline comes after the event that set it, within the lookback), so the database picks those cases
+    by the indexed event time and the rules are judged on their events alone, not on all history.
+    """
     lo, hi = period_bounds(start, end)
     as_of = as_of or utcnow()
     calendar = load_calendar(current_app.config["TIMEZONE"])
-    rules = {
-        v: DeadlineRules(r, calendar) for v, r in db.session.execute(select(Policy.version, Policy.rules))
-    }
-    # Every deadline comes after receipt, so cases received from `to` on cannot be due in the period.
+    policies = dict(db.session.execute(select(Policy.version, Policy.rules)).tuples().all())
+    rules = {v: DeadlineRules(r, calendar) for v, r in policies.items()}
+    since = lo - timedelta(days=lookback_days(list(policies.values())))
+    active = select(CaseEvent.case_id).where(CaseEvent.at >= since, CaseEvent.at < hi).distinct()
     cases = {
         row.id: row
         for row in db.session.execute(
@@ -138,14 +165,13 @@ def list_breaches(start: date, end: date, as_of: datetime | None = None) -> list
                 Department.code.label("department_code"),
             )
             .outerjoin(Department, Department.id == Case.department_id)
-            .where(Case.received_at < hi)
+            .where(Case.id.in_(active))
         )
     }
     by_case: dict[int, list[Any]] = {case_id: [] for case_id in cases}
     events = db.session.execute(
         select(CaseEvent.case_id, CaseEvent.action, CaseEvent.at, CaseEvent.payload)
-        .join(Case, Case.id == CaseEvent.case_id)
-        .where(Case.received_at < hi)
+        .where(CaseEvent.case_id.in_(active))
         .order_by(CaseEvent.case_id, CaseEvent.seq)
     )
     for event in events:

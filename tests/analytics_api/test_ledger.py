@@ -4,16 +4,18 @@ independently from the raw case_events rows."""
 from __future__ import annotations
 
 import random
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from types import SimpleNamespace
 
 from sqlalchemy import select
 
 from analytics.services.complaint_kpis import period_bounds
-from analytics.services.ledger import find_breaches_in_events, list_breaches
+from analytics.services.ledger import find_breaches_in_events, list_breaches, lookback_days
 from complaints.models import Case, CaseEvent
+from complaints.policy import DEFAULT_RULES
 from complaints.services.catalogue import deadline_rules
 from core.clock import travel_to
+from core.workdays import load_calendar
 from tests.analytics_api.conftest import TimedFlow, local
 from tests.analytics_api.test_kpis import PERIOD, build_histories
 from tests.conftest import complaint_body
@@ -235,3 +237,14 @@ def test_ledger_equals_a_recomputation_from_the_raw_events(client, org):
         kinds |= {breach for _, breach, _, _ in ledger}
     # The random histories break every rule the API lets them break (closing without feedback it cannot).
     assert kinds == {"never_decided", "decided_late", "never_replied", "replied_late", "no_feedback"}
+
+
+def test_the_lookback_covers_the_longest_deadline_over_the_holidays(ctx):
+    """Every deadline the default policy can set lies within lookback_days of the event that set it."""
+    calendar = load_calendar("Asia/Shanghai")
+    longest_wd = max(DEFAULT_RULES["handling_wd"].values()) + max(DEFAULT_RULES["extension_max_wd"].values())
+    days = lookback_days([DEFAULT_RULES])
+    start = datetime(2025, 12, 1, 9, tzinfo=UTC)
+    for offset in range(0, 400, 3):  # across Spring Festival, May Day and National Day 2026
+        event = start + timedelta(days=offset)
+        assert calendar.add_workdays(event, longest_wd) - event <= timedelta(days=days)
