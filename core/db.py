@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask import g, has_app_context
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import DateTime, MetaData
+from flask_sqlalchemy.session import Session
+from sqlalchemy import DateTime, MetaData, Select
 from sqlalchemy.orm import DeclarativeBase, registry
 from sqlalchemy.types import TypeDecorator
 
@@ -49,9 +51,36 @@ class Base(DeclarativeBase):
     )
 
 
-db = SQLAlchemy(model_class=Base)
+REPLICA_BIND = "analytics"
 
-__all__ = ["Base", "UTCDateTime", "db", "utcnow"]
+
+class RoutingSession(Session):
+    """A session that sends the SELECTs of a request marked by `use_read_replica` to the read replica.
+
+    Analysts' heavy reads then leave the primary to intake and handling. Writes (flushes, UPDATEs) always
+    go to the primary, and without an ANALYTICS_DATABASE_URL there is no replica and nothing changes.
+    """
+
+    def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):
+        if (
+            bind is None
+            and isinstance(clause, Select)
+            and has_app_context()
+            and g.get("read_replica")
+            and REPLICA_BIND in self._db.engines
+        ):
+            return self._db.engines[REPLICA_BIND]
+        return super().get_bind(mapper=mapper, clause=clause, bind=bind, **kwargs)
+
+
+def use_read_replica() -> None:
+    """Route the rest of this request's reads to the replica (a before_request hook of read-only areas)."""
+    g.read_replica = True
+
+
+db = SQLAlchemy(model_class=Base, session_options={"class_": RoutingSession})
+
+__all__ = ["Base", "UTCDateTime", "db", "use_read_replica", "utcnow"]
 
 
 def render_migration_item(type_: str, obj, autogen_context):

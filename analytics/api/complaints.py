@@ -10,9 +10,10 @@ from analytics.api.common import ANALYTICS_ROLES, URL_PREFIX, send_table
 from analytics.schemas import DrillQuery, KpiQuery, PeriodQuery, ThreeRateQuery
 from analytics.services import complaint_kpis, drilldown, ledger, tables, three_rate
 from core.auth.guard import staff_required
-from core.db import utcnow
+from core.db import use_read_replica, utcnow
 
 blp = Blueprint("analytics_complaints", __name__, url_prefix=URL_PREFIX, description="Complaint KPIs, ledger")
+blp.before_request(use_read_replica)
 
 
 @blp.route("/complaints/kpis", methods=["GET"])
