@@ -25,6 +25,8 @@ log = logging.getLogger(__name__)
 _FIXED_HOLIDAYS = {(1, 1), (5, 1), (5, 2), (10, 1), (10, 2), (10, 3)}
 # Longest span we walk when adding working days; a larger request is a bug, not a deadline.
 _MAX_CALENDAR_DAYS = 3660
+# Day 0 of the cumulative working-day counts (chinese-calendar starts in 2004).
+_COUNT_BASE = date(2003, 12, 31)
 
 
 class CalendarOverride(db.Model):
@@ -57,6 +59,8 @@ class WorkCalendar:
 
     tz: ZoneInfo
     overrides: dict[date, bool] = field(default_factory=dict)
+    # Cumulative working-day counts from _COUNT_BASE, grown on demand (index 0 = the base day itself).
+    _counts: list[int] = field(default_factory=lambda: [0], compare=False, repr=False)
 
     def is_workday(self, day: date) -> bool:
         """True if `day` is a working day."""
@@ -92,14 +96,23 @@ class WorkCalendar:
         """Move a deadline by n further working days."""
         return self.add_workdays(deadline, n)
 
+    def workday_number(self, day: date) -> int:
+        """Working days from _COUNT_BASE (exclusive) up to and including `day`: differences of two of
+        these count the working days between dates in O(1), for statistics over millions of cases."""
+        counts = self._counts
+        index = (day - _COUNT_BASE).days
+        if index < 0:
+            raise ValueError(f"{day} is before {_COUNT_BASE}")
+        current = _COUNT_BASE + timedelta(days=len(counts) - 1)
+        while len(counts) <= index:
+            current += timedelta(days=1)
+            counts.append(counts[-1] + self.is_workday(current))
+        return counts[index]
+
     def workdays_between(self, start: datetime, end: datetime) -> int:
         """Working days after start's date up to and including end's date (0 if end is not later)."""
         first, last = self.local_date(start), self.local_date(end)
-        count, current = 0, first
-        while current < last:
-            current += timedelta(days=1)
-            count += self.is_workday(current)
-        return count
+        return self.workday_number(last) - self.workday_number(first) if last > first else 0
 
 
 def load_calendar(tz_name: str) -> WorkCalendar:

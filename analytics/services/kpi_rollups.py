@@ -9,7 +9,7 @@ to another day, and a late reply changes a day long past, so there is no cheap "
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask import current_app
@@ -21,6 +21,8 @@ from sqlalchemy import (
     Numeric,
     String,
     Table,
+    and_,
+    case,
     delete,
     func,
     insert,
@@ -32,7 +34,6 @@ from sqlalchemy import (
 from analytics.kpis import GROUP_BY
 from analytics.services.kpi_sql import FAMILIES, count_where, handling_sums, local_day, measure_conditions
 from complaints.models import Case, KpiDueDaily
-from complaints.policy import DeadlineRules
 from core.auth.models import Department
 from core.db import db, utcnow
 from core.workdays import load_calendar
@@ -61,7 +62,6 @@ CELL_KEYS = {
     "hotline": "hotline",
     "kind": "kind",
 }
-BATCH = 5000
 
 _cells_metadata = MetaData()
 CELLS = Table(
@@ -80,23 +80,51 @@ CELLS = Table(
 )
 
 
+DAYS = Table(
+    "tmp_workday_numbers",
+    _cells_metadata,
+    Column("day", Date, primary_key=True),
+    Column("number", Integer),
+    prefixes=["TEMPORARY"],
+)
+
+
 def fill_handling_workdays() -> int:
-    """Set handling_workdays on replied cases that predate the column (its value at reply time)."""
-    rules = DeadlineRules({}, load_calendar(current_app.config["TIMEZONE"]))
-    filled = 0
-    while rows := db.session.execute(
-        select(Case.id, Case.accepted_at, Case.replied_at)
-        .where(Case.replied_at.is_not(None), Case.handling_workdays.is_(None))
-        .limit(BATCH)
-    ).all():
-        db.session.execute(
-            update(Case),
-            [
-                {"id": r.id, "handling_workdays": rules.handling_workdays(r.accepted_at, r.replied_at)}
-                for r in rows
-            ],
+    """Set handling_workdays on replied cases without it (rows older than the column, bulk imports).
+
+    Set-based: a temporary table numbers every local day by the working days up to it (from the
+    statutory calendar in Python), and one UPDATE takes the difference of the reply's and the
+    acceptance's numbers, the same count as WorkCalendar.workdays_between.
+    """
+    tz_name = current_app.config["TIMEZONE"]
+    missing = and_(Case.replied_at.is_not(None), Case.handling_workdays.is_(None))
+    span = db.session.execute(
+        select(func.min(Case.accepted_at), func.max(Case.replied_at)).where(missing)
+    ).one()
+    if span[1] is None:
+        return 0
+    calendar = load_calendar(tz_name)
+    first = calendar.local_date(span[0] or span[1])
+    last = calendar.local_date(span[1])
+    connection = db.session.connection()
+    DAYS.drop(connection, checkfirst=True)
+    DAYS.create(connection)
+    days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+    db.session.execute(insert(DAYS), [{"day": d, "number": calendar.workday_number(d)} for d in days])
+
+    def number(column):
+        return select(DAYS.c.number).where(DAYS.c.day == local_day(column, tz_name)).scalar_subquery()
+
+    difference = number(Case.replied_at) - number(Case.accepted_at)
+    filled = db.session.execute(
+        update(Case)
+        .where(missing)
+        .values(
+            handling_workdays=case((Case.accepted_at.is_(None), 0), (difference < 0, 0), else_=difference)
         )
-        filled += len(rows)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    DAYS.drop(connection)
     return filled
 
 

@@ -1,6 +1,7 @@
 """The statutory working-day calendar."""
 
-from datetime import UTC, date, datetime
+import random
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -63,3 +64,24 @@ def test_workdays_between_counts_working_days_only():
 def test_nonpositive_counts_are_refused():
     with pytest.raises(ValueError):
         CAL.nth_workday_after(date(2026, 1, 5), 0)
+
+
+def test_workdays_between_equals_a_day_by_day_count_over_random_spans():
+    """The O(1) count (differences of cumulative numbers) equals walking the days one by one."""
+    calendar = WorkCalendar(SHANGHAI, overrides={date(2026, 11, 2): False, date(2026, 11, 8): True})
+
+    def walked(start, end):
+        first, last = calendar.local_date(start), calendar.local_date(end)
+        count = 0
+        while first < last:
+            first += timedelta(days=1)
+            count += calendar.is_workday(first)
+        return count
+
+    rng = random.Random(5)
+    for _ in range(2000):
+        start = datetime(2025, 1, 1, tzinfo=UTC) + timedelta(hours=rng.randint(0, 24 * 800))
+        end = start + timedelta(hours=rng.randint(-200, 24 * 120))
+        assert calendar.workdays_between(start, end) == walked(start, end)
+    with pytest.raises(ValueError):
+        calendar.workday_number(date(2000, 1, 1))
