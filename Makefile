@@ -38,6 +38,7 @@ migrate: install
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed
 	$(BIN)/flask surveys seed
+	$(BIN)/flask analytics seed-indicators
 
 demo: migrate
 	$(BIN)/flask demo --if-empty

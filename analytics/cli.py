@@ -8,8 +8,9 @@ import click
 from flask.cli import AppGroup
 
 from analytics.services import kpi_rollups
+from analytics.services.indicator_seed import seed_default_indicators
 
-analytics_cli = AppGroup("analytics", help="Analytics: rollups, reports.")
+analytics_cli = AppGroup("analytics", help="Analytics: rollups, indicators, reports.")
 
 
 @analytics_cli.command("rollup")
@@ -18,3 +19,10 @@ def rollup_command() -> None:
     started = time.perf_counter()
     rows = kpi_rollups.rebuild_kpi_rollups()
     click.echo(f"kpi_due_daily: {rows} rows rebuilt in {time.perf_counter() - started:.1f} s")
+
+
+@analytics_cli.command("seed-indicators")
+def seed_indicators_command() -> None:
+    """Create the default Fuzhou service-quality indicators over the shipped surveys; safe to repeat."""
+    for code, outcome in seed_default_indicators().items():
+        click.echo(f"{code}: {outcome}")

@@ -53,6 +53,8 @@ SETTINGS: dict[str, tuple[Any, Any, str]] = {
     "DB_POOL_SIZE": (5, int, "PostgreSQL connections kept per process (web worker or scheduler)"),
     "DB_MAX_OVERFLOW": (5, int, "Extra PostgreSQL connections a process may open under load"),
     "ANALYTICS_DATABASE_URL": (None, str, "Read replica for analytics (bind 'analytics'); unset: primary"),
+    # Survey indices and indicators (analytics/services/survey_indices.py).
+    "ANALYTICS_MIN_CELL": (30, int, "Survey estimates from fewer respondents are suppressed (small cells)"),
 }
 
 

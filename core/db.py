@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import g, has_app_context
+from flask import g, has_app_context, request
 from flask_sqlalchemy import SQLAlchemy
 from flask_sqlalchemy.session import Session
 from sqlalchemy import DateTime, MetaData, Select
@@ -74,8 +74,9 @@ class RoutingSession(Session):
 
 
 def use_read_replica() -> None:
-    """Route the rest of this request's reads to the replica (a before_request hook of read-only areas)."""
-    g.read_replica = True
+    """Route a GET request's reads to the replica (a before_request hook of analytics areas); requests
+    that write read the primary, so they never act on a lagging copy."""
+    g.read_replica = request.method in ("GET", "HEAD")
 
 
 db = SQLAlchemy(model_class=Base, session_options={"class_": RoutingSession})

@@ -134,6 +134,8 @@ class WeightingIn(Schema):
         load_default=dict,
     )
     note = fields.String(load_default="", validate=validate.Length(max=300))
+    # Optional cap on weights after calibration, as a multiple of the median weight (analytics trims).
+    trim_upper = fields.Float(validate=validate.Range(min=1, min_inclusive=False))
 
     @validates_schema
     def _same_population(self, data: dict[str, Any], **_kwargs: Any) -> None:

@@ -23,7 +23,10 @@ from core.db import db
 PASSWORD = "secret-pass-1"
 # Emptied after every test, children first; catalogues (regions, categories) stay seeded.
 TRANSACTIONAL_TABLES = (
-    # surveys (first: their rows point at cases and users)
+    # indicators (first: their components point at surveys and users)
+    "indicator_components",
+    "indicators",
+    # surveys (their rows point at cases and users)
     "survey_answers",
     "survey_responses",
     "survey_messages",
