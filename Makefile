@@ -26,12 +26,15 @@ translations: $(STAMP)
 	$(BIN)/pybabel update -i core/translations/messages.pot -d core/translations -D messages --no-fuzzy-matching
 	$(BIN)/pybabel compile -d core/translations -D messages
 
-# Debian's Chromium + driver (and a CJK font for screenshots) for the browser tests in tests/web.
+# Debian's Chromium + driver (and a CJK font for screenshots) for the browser tests in tests/web, and
+# pango for WeasyPrint (the annual report PDF).
+SYSTEM_PACKAGES := chromium chromium-driver fonts-wqy-microhei libpango-1.0-0 libpangoft2-1.0-0
 browser:
-	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { \
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null \
+	  && ldconfig -p | grep -q libpangoft2-1.0 || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
-	    apt-get install -y -qq chromium chromium-driver fonts-wqy-microhei >/dev/null; \
-	  else echo "tests/web need: sudo apt-get install chromium chromium-driver fonts-wqy-microhei" >&2; exit 1; fi; }
+	    apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null; \
+	  else echo "tests need: sudo apt-get install $(SYSTEM_PACKAGES)" >&2; exit 1; fi; }
 
 migrate: install
 	mkdir -p instance

@@ -10,6 +10,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from analytics import jobs as analytics_jobs
+from analytics import web as analytics_pages
 from analytics.api import complaints as complaint_analytics_api
 from analytics.api import indicators as indicator_api
 from analytics.api import surveys as survey_analytics_api
@@ -91,6 +92,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     init_web(app, API_BLUEPRINTS)
     app.register_blueprint(site_pages.bp)
     app.register_blueprint(staff_pages.bp)
+    app.register_blueprint(analytics_pages.bp)  # after the workbench: analysts land on the dashboard
     init_surveys(app)  # survey pages, QUALITYLINE_SURVEY_* settings, the call-back hook for complaints
     for command in COMMANDS:
         app.cli.add_command(command)

@@ -214,10 +214,11 @@ def test_unknown_page_is_html_in_chinese_and_api_stays_json(client):
     assert client.get("/submit/rumour").status_code == 404
 
 
-def test_analysts_land_on_the_survey_pages(client, org):
+def test_analysts_land_on_the_dashboard_with_the_surveys_in_the_menu(client, org):
     response = login(client, "analyst")
-    assert response.headers["Location"] == "/staff/surveys/"
+    assert response.headers["Location"] == "/analytics/"
     html = client.get("/staff/surveys/").get_data(as_text=True)
+    assert 'href="/analytics/"' in html
     assert 'href="/staff/"' not in html  # no queue link for a role that may not open it
 
 

@@ -1,0 +1,136 @@
+"""The annual quality report: `flask analytics report` writes HTML and PDF whose numbers are the services'."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from html import unescape
+
+from flask_babel import force_locale
+from pypdf import PdfReader
+
+from analytics.kpis import KPIS
+from analytics.report import build, sections
+from analytics.report.sections import ReportContext, Section
+from analytics.services.complaint_kpis import compute_complaint_kpis
+from analytics.services.trend_buckets import local_today, year_period
+from analytics.web.presenters import format_kpi
+from tests.analytics_api.test_kpis import build_histories
+from tests.web.test_analytics_pages import PLANTED, plant_personal_data
+
+
+def data_values(html: str, table_id: str) -> dict[str, str]:
+    """{kpi code: data-value} of the rows of one table of the report."""
+    table = re.search(rf'<table id="{table_id}">(.*?)</table>', html, re.S).group(1)
+    return dict(re.findall(r'data-kpi="(\w+)" data-value="([^"]*)"', table))
+
+
+def as_text(value) -> str:
+    return "" if value is None else str(value)
+
+
+def test_the_cli_writes_html_and_pdf_with_the_years_numbers(app, client, org, tmp_path):
+    cases = build_histories(client, org)
+    planted = plant_personal_data(client, org)
+    result = app.test_cli_runner().invoke(
+        args=["analytics", "report", "--year", "2026", "--out", str(tmp_path)]
+    )
+    assert result.exit_code == 0, result.output
+    html_path, pdf_path = tmp_path / "quality-report-2026.html", tmp_path / "quality-report-2026.pdf"
+    assert f"HTML: {html_path}" in result.output and f"PDF:  {pdf_path}" in result.output
+
+    html = html_path.read_text(encoding="utf-8")
+    start, end = year_period(2026, local_today())
+    assert start == date(2026, 1, 1)
+    [year] = compute_complaint_kpis(start, end, "none")
+    expected = {code: as_text(number["value"]) for code, number in year["kpis"].items()}
+    assert data_values(html, "kpis") == expected
+    assert data_values(html, "rules") == {
+        c: expected[c] for c in ("acceptance_rate", "completion_rate", "feedback_rate")
+    }
+    [september] = compute_complaint_kpis(date(2026, 9, 1), date(2026, 10, 1), "none")
+    month = re.search(r"<tr><td>2026-09</td>(.*?)</tr>", html, re.S).group(1)
+    assert dict(re.findall(r'data-kpi="(\w+)" data-value="([^"]*)"', month)) == {
+        code: as_text(september["kpis"][code]["value"]) for code in sections.TREND_KPIS
+    }
+    # 7 cases received: A-E and the two planted ones, by kind in the summary.
+    assert re.search(r'id="received-total">(\d+)<', html).group(1) == "7"
+    assert (
+        re.search(r'<tr data-key="complaint"><td>投诉</td><td class="num">(\d+)</td>', html).group(1) == "3"
+    )
+    # The ledger: E, the planted never-decided complaint, B without feedback (outstanding); C late.
+    assert re.search(r'id="ledger-total">(\d+)<', html).group(1) == "4"
+    assert re.search(r'id="ledger-open">(\d+)<', html).group(1) == "3"
+    outstanding = re.search(r'<table id="ledger-open-list">(.*?)</table>', html, re.S).group(1)
+    assert (
+        cases["E"].code in outstanding
+        and planted[1].code in outstanding
+        and cases["C"].code not in outstanding
+    )
+    # Methodology: every KPI definition verbatim, and the Chinese of it.
+    text = unescape(html)
+    for kpi in KPIS:
+        assert kpi.numerator in text and kpi.denominator in text and kpi.formula in text
+    assert "已作决定数 / 应作决定数" in text and "期内到期" in text
+    # Self-contained: inline CSS and SVG charts, nothing fetched.
+    assert "<script" not in html and "<link" not in html and not re.search(r'(src|href)="(https?:)?//', html)
+    assert len(re.findall(r'<svg class="chart"', html)) == 3
+    ids = re.findall(r'\bid="([^"]+)"', html)
+    assert len(ids) == len(set(ids))  # two charts never share an element id
+    for secret in PLANTED:
+        assert secret not in text, secret
+
+    pdf = pdf_path.read_bytes()
+    assert pdf.startswith(b"%PDF-")
+    reader = PdfReader(pdf_path)
+    assert len(reader.pages) >= 5  # cover and one page per chapter at least
+    pdf_text = "\n".join(page.extract_text() for page in reader.pages)
+    assert "2026年度" in pdf_text and "统计口径与方法说明" in pdf_text
+    with force_locale("zh_Hans_CN"):
+        shown = {c: format_kpi(c, year["kpis"][c]["value"]) for c in ("acceptance_rate", "feedback_rate")}
+    assert shown == {"acceptance_rate": "71.4%", "feedback_rate": "75.0%"}  # 5/7 decided, 3/4 fed back
+    for code, value in shown.items():
+        assert value in pdf_text, code
+    assert cases["E"].code in pdf_text
+    for secret in PLANTED:
+        assert secret not in pdf_text, secret
+
+
+def test_a_section_provider_adds_a_numbered_chapter(app, org, monkeypatch):
+    def hot_spots(ctx: ReportContext) -> Section:
+        return Section(
+            "hotspots",
+            "热点问题",
+            sections.render_fragment(
+                "analytics/report/_ledger.html",
+                **{
+                    "ctx": ctx,
+                    "counts": [],
+                    "total": 0,
+                    "outstanding": [],
+                    "outstanding_total": 0,
+                    "list_max": 1,
+                },
+            ),
+        )
+
+    def nothing(ctx: ReportContext) -> None:
+        return None
+
+    providers = [sections.summary_section, hot_spots, nothing, sections.methodology_section]
+    monkeypatch.setattr(sections, "SECTION_PROVIDERS", providers)
+    html = build.render_report(ReportContext(2025, date(2025, 1, 1), date(2026, 1, 1), build.utcnow()))
+    assert re.findall(r"<h2>(.*?)</h2>", html) == [
+        "目　录",
+        "一、年度概况",
+        "二、热点问题",
+        "三、统计口径与方法说明",
+    ]
+    assert '<a href="#hotspots">二、热点问题</a>' in html
+    assert "统计期间：2025年1月1日至2025年12月31日" in html and "年度未结束" not in html
+
+
+def test_a_running_year_is_cut_after_today():
+    assert year_period(2026, date(2026, 11, 22)) == (date(2026, 1, 1), date(2026, 11, 23))
+    assert year_period(2025, date(2026, 11, 22)) == (date(2025, 1, 1), date(2026, 1, 1))
+    assert year_period(2027, date(2026, 11, 22)) == (date(2027, 1, 1), date(2027, 1, 2))
