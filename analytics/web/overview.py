@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
 
 from flask import render_template, request, url_for
 from flask_babel import lazy_gettext as _l
@@ -35,6 +34,7 @@ TILE_GROUPS = (
             "acceptance_on_time_rate",
             "sign_rate",
             "sign_on_time_rate",
+            "response_rate",
             "completion_on_time_rate",
             "avg_handling_workdays",
         ),
@@ -42,7 +42,14 @@ TILE_GROUPS = (
     (
         "outcomes",
         _l("Outcomes"),
-        ("satisfaction_rate", "resolution_rate", "first_time_rate", "duplicate_rate", "loss_recovered"),
+        (
+            "callback_rate",
+            "satisfaction_rate",
+            "resolution_rate",
+            "first_time_rate",
+            "duplicate_rate",
+            "loss_recovered",
+        ),
     ),
 )
 TREND_CHARTS = (
@@ -68,7 +75,7 @@ def drill_url(code: str, filters: Filters, group_by: str, key: str | None) -> st
     """The cases behind one KPI number (the drill-down page under /analytics/kpis/<code>/cases)."""
     args = {"from": filters.start.isoformat(), "to": filters.end.isoformat(), "group_by": group_by}
     args["key"] = "" if key is None else key
-    return f"{url_for('analytics_web.overview')}kpis/{code}/cases?{urlencode(args)}"
+    return url_for("analytics_web.kpi_cases", code=code, **args)
 
 
 def scope(filters: Filters) -> tuple[str, str]:
