@@ -58,8 +58,13 @@ def init_web(app: Flask, api_blueprints: tuple[Blueprint, ...]) -> None:
         now = utcnow()
         chosen = "en" if get_locale().language == "en" else DEFAULT_LOCALE  # babel says zh_Hans_CN
         homes = staff_homes(current_user) if current_user.is_authenticated else []
-        return {"languages": LANGUAGES, "current_locale": chosen, "now": now, "soon": now + DUE_SOON,
-                "staff_homes": homes}
+        return {
+            "languages": LANGUAGES,
+            "current_locale": chosen,
+            "now": now,
+            "soon": now + DUE_SOON,
+            "staff_homes": homes,
+        }
 
     app.jinja_env.filters.update(
         localdate=lambda value: format_date(value, "full") if value else "",
