@@ -10,6 +10,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from analytics.api import complaints as complaint_analytics_api
+from analytics.api import hotspots as hotspot_analytics_api
 from analytics.cli import analytics_cli
 from complaints import jobs as complaint_jobs
 from complaints.cli import complaints_cli, demo_command, seed_command
@@ -43,6 +44,7 @@ API_BLUEPRINTS = (
     complaint_admin_routes.blp,
     survey_routes.blp,
     complaint_analytics_api.blp,
+    hotspot_analytics_api.blp,
 )
 COMMANDS = (users_cli, complaints_cli, seed_command, demo_command, scheduler_cli, surveys_cli, analytics_cli)
 # Each package's jobs.py (run by `flask scheduler run`) and its gauges for /metrics.

@@ -54,7 +54,7 @@ def _count(condition: ColumnElement) -> ColumnElement:
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
-def _satisfied_condition() -> ColumnElement:
+def satisfied_condition() -> ColumnElement:
     """rating in the satisfied_ratings of the case's own policy version (one OR branch per version)."""
     branches = [
         and_(Case.policy_version == version, Case.rating.in_(rules.get("satisfied_ratings", [])))
@@ -151,7 +151,7 @@ def compute_complaint_kpis(start: date, end: date, group_by: str = "none") -> li
         Case.rated_at,
         lo,
         hi,
-        {"satisfied": _count(_satisfied_condition()), "resolved": _count(Case.rated_resolved.is_(True))},
+        {"satisfied": _count(satisfied_condition()), "resolved": _count(Case.rated_resolved.is_(True))},
     )
     workdays = _handling_workdays(group_by, lo, hi)
 
