@@ -46,6 +46,8 @@ migrate: install
 demo: migrate
 	$(BIN)/flask demo --if-empty
 	$(BIN)/flask surveys demo --if-empty
+	$(BIN)/flask analytics demo-hotspot --if-absent
+	$(BIN)/flask analytics rollup
 
 # Web (gunicorn) and scheduler side by side; Ctrl-C, or either of them exiting, stops both.
 run: demo

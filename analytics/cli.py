@@ -10,6 +10,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from analytics.services import kpi_rollups
+from analytics.services.hotspot_demo import DEMO_SHOP, has_demo_hotspot, plant_demo_hotspot
 from analytics.services.indicator_seed import seed_default_indicators
 
 analytics_cli = AppGroup("analytics", help="Analytics: rollups, indicators, reports.")
@@ -47,3 +48,15 @@ def report_command(year: int, out: Path | None) -> None:
     html_path, pdf_path = write_report(year, out or Path(current_app.instance_path) / "reports")
     click.echo(f"HTML: {html_path}")
     click.echo(f"PDF:  {pdf_path}")
+
+
+@analytics_cli.command("demo-hotspot")
+@click.option("--cases", default=24, show_default=True, type=click.IntRange(1, 500))
+@click.option("--if-absent", is_flag=True, help="Do nothing when the demo shop already has complaints.")
+def demo_hotspot_command(cases: int, if_absent: bool) -> None:
+    """Add a visible complaint spike (this month, 仓山区, one shop) on top of `flask demo`."""
+    if if_absent and has_demo_hotspot():
+        click.echo("demo hot spot already planted")
+        return
+    credit_code = plant_demo_hotspot(cases)
+    click.echo(f"added {cases} kettle complaints about {DEMO_SHOP} ({credit_code}) in 仓山区 this month")

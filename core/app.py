@@ -12,6 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from analytics import jobs as analytics_jobs
 from analytics import web as analytics_pages
 from analytics.api import complaints as complaint_analytics_api
+from analytics.api import hotspots as hotspot_analytics_api
 from analytics.api import indicators as indicator_api
 from analytics.api import surveys as survey_analytics_api
 from analytics.cli import analytics_cli
@@ -49,6 +50,7 @@ API_BLUEPRINTS = (
     complaint_analytics_api.blp,
     survey_analytics_api.blp,
     indicator_api.blp,
+    hotspot_analytics_api.blp,
 )
 COMMANDS = (users_cli, complaints_cli, seed_command, demo_command, scheduler_cli, surveys_cli, analytics_cli)
 # Each package's jobs.py (run by `flask scheduler run`) and its gauges for /metrics.

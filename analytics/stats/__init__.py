@@ -1,5 +1,6 @@
 """QualityLine statistics core: survey weighting, design-based estimates, indices, PLS-PM, MCDA.
 
+Also excess-count tests with BH q-values for complaint hot spots.
 Pure numpy/scipy (imports neither Flask nor SQLAlchemy).  Bad input raises ``StatsInputError``
 (a ValueError) naming the variable, category or cell at fault; no function returns a silent NaN.
 Fixed public names (DESIGN.md sec. 5): poststratify, rake, trim_weights, kish_effective_n,
@@ -8,6 +9,14 @@ entropy_weights.
 """
 
 from ._validate import StatsInputError
+from .counts import (
+    ExcessCount,
+    ExcessCounts,
+    bh_qvalues,
+    conditional_nb_sf,
+    excess_count_test,
+    excess_count_tests,
+)
 from .design import Design, build_design
 from .estimation import Estimate, Suppressed, weighted_mean, weighted_proportion, weighted_total
 from .indices import (
@@ -58,6 +67,8 @@ __all__ = [
     "Design",
     "Effect",
     "Estimate",
+    "ExcessCount",
+    "ExcessCounts",
     "FornellLarcker",
     "IPAPoint",
     "IndexEstimate",
@@ -72,15 +83,19 @@ __all__ = [
     "ahp_weights",
     "ave",
     "base_weights",
+    "bh_qvalues",
     "build_design",
     "combine_weights",
     "composite_indicator",
     "composite_reliability",
+    "conditional_nb_sf",
     "construct_index",
     "cronbach_alpha",
     "design_effect",
     "dillon_goldstein_rho",
     "entropy_weights",
+    "excess_count_test",
+    "excess_count_tests",
     "fornell_larcker",
     "htmt",
     "importance_from_pls",
