@@ -3,7 +3,7 @@
 Importing the page modules attaches their views to the one blueprint, `bp`, that the app registers.
 """
 
-from analytics.web import drilldown, exports, ledger, overview
+from analytics.web import drilldown, exports, hotspots, ledger, overview
 from analytics.web.common import bp
 
-__all__ = ["bp", "drilldown", "exports", "ledger", "overview"]
+__all__ = ["bp", "drilldown", "exports", "hotspots", "ledger", "overview"]

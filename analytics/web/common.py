@@ -30,6 +30,7 @@ bp = Blueprint("analytics_web", __name__, url_prefix="/analytics", template_fold
 PAGES: list[tuple[str, Any]] = [
     ("analytics_web.overview", _l("Overview")),
     ("analytics_web.ledger_page", _l("Rule ledger")),
+    ("analytics_web.hotspots_page", _l("Hot spots")),
 ]
 BREAKDOWNS = tuple(key for key in GROUP_BY if key != "none")
 DIMENSION_LABELS = {
