@@ -18,12 +18,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import time
 from datetime import date
 from pathlib import Path
 
-from case_list_bench import recreate_database  # same folder: bench/ is on sys.path when run
+from case_list_bench import recreate_database, timed  # same folder: bench/ is on sys.path when run
 from flask_migrate import upgrade
 from sqlalchemy import text
 
@@ -127,16 +126,6 @@ def load(app, n: int) -> None:
         db.session.execute(text("ANALYZE cases"))
         db.session.commit()
         print(f"loaded {n:,} cases with indexes in {time.perf_counter() - started:.0f} s", flush=True)
-
-
-def timed(fn, repeat: int) -> dict[str, float]:
-    samples = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - started) * 1000)
-    samples.sort()
-    return {"p50_ms": statistics.median(samples), "p95_ms": samples[int(0.95 * (len(samples) - 1))]}
 
 
 def main() -> None:
