@@ -120,7 +120,9 @@ def fill_handling_workdays() -> int:
         update(Case)
         .where(missing)
         .values(
-            handling_workdays=case((Case.accepted_at.is_(None), 0), (difference < 0, 0), else_=difference)
+            handling_workdays=case((Case.accepted_at.is_(None), 0), (difference < 0, 0), else_=difference),
+            # A derived figure filled in is not a change to the case: keep its updated_at.
+            updated_at=Case.updated_at,
         )
         .execution_options(synchronize_session=False)
     ).rowcount
