@@ -28,6 +28,7 @@ from sqlalchemy import (
     insert,
     literal,
     select,
+    text,
     update,
 )
 
@@ -187,6 +188,10 @@ def rebuild_kpi_rollups() -> int:
     CELLS.drop(connection)
     written = db.session.scalar(select(func.count()).select_from(KpiDueDaily)) or 0
     db.session.commit()
+    if db.engine.dialect.name == "postgresql":
+        # Fresh statistics, or the planner guesses a handful of rows and picks a slow plan for the dashboard.
+        db.session.execute(text("ANALYZE kpi_due_daily"))
+        db.session.commit()
     return written
 
 
