@@ -9,6 +9,7 @@ from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
+from analytics.kpis import KPIS
 from analytics.report.build import render_report, report_context
 from analytics.web import charts, panels
 from tests.analytics_api.test_kpis import build_histories
@@ -95,7 +96,7 @@ def test_analyst_sees_the_dashboard_changes_a_filter_and_opens_the_ledger(
     for canvas, (_type, painted, hidden) in drawn.items():
         assert painted > 1000 and not hidden, canvas
     tiles = browser.find_elements(By.CSS_SELECTOR, ".tile")
-    assert len(tiles) == 13
+    assert len(tiles) == len(KPIS)
     acceptance = browser.find_element(By.CSS_SELECTOR, ".tile[data-kpi=acceptance_rate]")
     assert "80.0%" in acceptance.text and "未达标" in acceptance.text and "应作决定数" in acceptance.text
     assert_only_local_resources(browser, base)
