@@ -10,21 +10,23 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from functools import cached_property
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from markupsafe import Markup
 
 from analytics.kpis import KPI_BY_CODE, KPIS
-from analytics.report import svg
+from analytics.report import quality, svg
+from analytics.report.context import ReportContext, Section, render_fragment
 from analytics.services import complaint_kpis, ledger, volumes
-from analytics.services.trend_buckets import Bucket, split_period
+from analytics.services.survey_indices import min_cell
+from analytics.services.three_rate import parse_weights
+from analytics.web.indicator_panel import TREND_PERIODS
 from analytics.web.presenters import format_kpi, key_labeler, kpi_text, target_state
 from complaints.services.catalogue import current_policy
+
+__all__ = ["SECTION_PROVIDERS", "ReportContext", "Section", "render_fragment"]
 
 RULE_KPIS = ("acceptance_rate", "completion_rate", "feedback_rate")
 TREND_KPIS = (
@@ -46,61 +48,9 @@ RULE_NAMES = {"acceptance": "受理", "handling": "办理", "feedback": "反馈"
 OUTSTANDING_LIST_MAX = 200  # longer lists are in the ledger download, not in a printed report
 
 
-@dataclass
-class Section:
-    """One numbered chapter of the report."""
-
-    key: str
-    title: str
-    body: Markup
-
-
-@dataclass
-class ReportContext:
-    """The report's year and cut-off, and the numbers several sections share (computed once)."""
-
-    year: int
-    start: date
-    end: date  # exclusive: 1 January of the next year, or the day after the report date
-    as_of: datetime
-
-    @property
-    def complete(self) -> bool:
-        return self.end == date(self.year + 1, 1, 1)
-
-    @property
-    def last_day(self) -> date:
-        return self.end - timedelta(days=1)
-
-    @cached_property
-    def totals(self) -> dict[str, dict[str, Any]]:
-        return complaint_kpis.compute_complaint_kpis(self.start, self.end, "none")[0]["kpis"]
-
-    @cached_property
-    def months(self) -> list[tuple[Bucket, dict[str, dict[str, Any]], int]]:
-        """(month, KPIs of the cases due that month, cases received that month)."""
-        return [
-            (
-                bucket,
-                complaint_kpis.compute_complaint_kpis(bucket.start, bucket.end, "none")[0]["kpis"],
-                sum(volumes.count_received(bucket.start, bucket.end, "kind").values()),
-            )
-            for bucket in split_period(self.start, self.end, "month")
-        ]
-
-    @cached_property
-    def breaches(self) -> list[ledger.Breach]:
-        return ledger.list_breaches(self.start, self.end, self.as_of)
-
-
 def local_date(moment: datetime) -> date:
     """The local calendar day of an instant."""
     return moment.astimezone(ZoneInfo(current_app.config["TIMEZONE"])).date()
-
-
-def render_fragment(template: str, **values: Any) -> Markup:
-    """A report template rendered on its own (no request: the report is written by a command)."""
-    return Markup(current_app.jinja_env.get_template(template).render(**values))
 
 
 def kpi_row(code: str, number: dict[str, Any]) -> dict[str, Any]:
@@ -251,6 +201,10 @@ def methodology_section(ctx: ReportContext) -> Section:
         definitions=definitions,
         satisfied=satisfied,
         timezone=current_app.config["TIMEZONE"],
+        weights=parse_weights(),
+        min_cases=current_app.config["RANKING_MIN_CASES"],
+        min_cell=min_cell(),
+        trend_periods=TREND_PERIODS,
     )
     return Section("methodology", "统计口径与方法说明", body)
 
@@ -260,6 +214,9 @@ SECTION_PROVIDERS: list[Callable[[ReportContext], Section | None]] = [
     trends_section,
     departments_section,
     ledger_section,
-    # indicator system, survey indices, IPA and hot-spot sections go here
+    quality.three_rate_section,
+    quality.indicators_section,
+    quality.surveys_section,
+    # the hot-spot section goes here
     methodology_section,
 ]

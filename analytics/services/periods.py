@@ -88,3 +88,29 @@ def period_of_day(day: date, kind: str) -> str:
     if kind == "quarter":
         return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
     return f"{day.year}-{day.month:02d}"
+
+
+def period_of(day: date, kind: str) -> Period:
+    """The calendar period of `kind` holding the local day `day`."""
+    if kind == "year":
+        return Period("year", day.year, 1)
+    if kind == "quarter":
+        return Period("quarter", day.year, (day.month - 1) // 3 + 1)
+    return Period("month", day.year, day.month)
+
+
+def covering_period(start: date, end: date) -> Period:
+    """The calendar period a range of local days [start, end) is evaluated as: the latest month lying
+    wholly inside it, or the year or quarter ending with that month when the range holds it whole (year
+    first); a range holding no whole month gives the month of its last day (a part of it)."""
+    last_day = date.fromordinal(end.toordinal() - 1)
+    month = period_of(last_day, "month")
+    if month.end > end:
+        month = month.shifted(-1)
+    if month.start < start:
+        return period_of(last_day, "month")
+    for kind in ("year", "quarter"):
+        period = period_of(month.start, kind)
+        if period.end == month.end and period.start >= start:
+            return period
+    return month

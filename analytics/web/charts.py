@@ -61,15 +61,18 @@ def bar_chart(
     x_title: Any = None,
     minimum: Number = None,
     maximum: Number = None,
+    stacked: bool = False,
 ) -> dict[str, Any]:
-    """Bars per category (e.g. department), one colour per series; horizontal by default."""
+    """Bars per category (e.g. department), one colour per series; horizontal by default. `stacked` puts
+    the series on one bar: with one value per category and None elsewhere, the colour marks a kind."""
     return _base(
         "bar",
         value_format,
         labels=[str(label) for label in labels],
         series=[{"label": str(name), "data": _numbers(values)} for name, values in series],
         horizontal=horizontal,
-        height=_height(len(labels), horizontal, len(series)),
+        stacked=stacked,
+        height=_height(len(labels), horizontal, 1 if stacked else len(series)),
         x_title=x_title,
         min=minimum,
         max=maximum,
@@ -110,10 +113,15 @@ def interval_chart(
     horizontal: bool = True,
     minimum: Number = None,
     maximum: Number = None,
+    targets: Sequence[Any] | None = None,
+    target_label: Any = None,
 ) -> dict[str, Any]:
-    """A point estimate per category with its [low, high] interval as a floating bar; optional target line."""
+    """A point estimate per category with its [low, high] interval as a floating bar; an optional target
+    line for all (`target`) or a target mark per category (`targets`, None: no mark)."""
     if not len(labels) == len(estimates) == len(lows) == len(highs):
         raise ValueError("labels, estimates, lows and highs differ in length")
+    if targets is not None and len(targets) != len(labels):
+        raise ValueError("targets and labels differ in length")
     guides = {} if target is None else ({"x": target} if horizontal else {"y": target})
     return _base(
         "interval",
@@ -129,4 +137,6 @@ def interval_chart(
         height=_height(len(labels), horizontal),
         min=minimum,
         max=maximum,
+        targets=None if targets is None else _numbers(targets),
+        target_label=target_label,
     )

@@ -22,6 +22,8 @@ from analytics.services.trend_buckets import INTERVALS, count_buckets, default_p
 from complaints.web.forms import Errors, load_or_errors
 from core.auth.services import list_departments
 from core.web.auth import register_staff_home
+from surveys.models import Survey
+from surveys.services import definitions
 
 bp = Blueprint("analytics_web", __name__, url_prefix="/analytics", template_folder="../templates")
 
@@ -43,6 +45,8 @@ DIMENSION_LABELS = {
     "kind": _l("Kind"),
 }
 INTERVAL_LABELS = {"month": _l("Month"), "week": _l("Week")}
+SURVEY_ORDER = ("service-satisfaction", "government-work", "hotline-callback")
+SURVEY_WEIGHTINGS = ("none", "poststratify", "raking")
 MAX_POINTS = 60  # trend points per page: each one is a KPI query
 
 
@@ -65,6 +69,8 @@ class Filters:
     group_by: str = "department"
     department: str | None = None
     interval: str = "month"
+    survey: str | None = None  # the survey panels' survey (None: the first of survey_choices())
+    weighting: str | None = None  # their weighting (None: raking where the survey has margins)
 
     def query(self, **changes: Any) -> dict[str, str]:
         """The query string of this view (with `changes`), for links that keep the filters."""
@@ -73,6 +79,10 @@ class Filters:
         if view.department:
             args["department"] = view.department
         args["interval"] = view.interval
+        if view.survey:
+            args["survey"] = view.survey
+        if view.weighting:
+            args["weighting"] = view.weighting
         return args
 
 
@@ -82,11 +92,18 @@ class FiltersQuery(Schema):
     group_by = fields.String(load_default="department", validate=validate.OneOf(BREAKDOWNS))
     department = fields.String()
     interval = fields.String(load_default="month", validate=validate.OneOf(INTERVALS))
+    survey = fields.String()
+    weighting = fields.String(validate=validate.OneOf(SURVEY_WEIGHTINGS))
 
     @validates_schema
     def _check_department(self, data: dict[str, Any], **kwargs: Any) -> None:
         if data.get("department") and data["department"] not in {d.code for d in list_departments()}:
             raise ValidationError(_("Unknown department."), "department")
+
+    @validates_schema
+    def _check_survey(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if data.get("survey") and data["survey"] not in {s.slug for s in published_surveys()}:
+            raise ValidationError(_("No published survey has this name."), "survey")
 
 
 def _period_errors(start: date, end: date, interval: str) -> Errors:
@@ -114,7 +131,13 @@ def read_filters(
     if errors:
         return None, {}, errors
     filters = Filters(
-        start, end, parsed.pop("group_by"), parsed.pop("department", None), parsed.pop("interval")
+        start,
+        end,
+        parsed.pop("group_by"),
+        parsed.pop("department", None),
+        parsed.pop("interval"),
+        parsed.pop("survey", None),
+        parsed.pop("weighting", None),
     )
     return filters, parsed, {}
 
@@ -122,3 +145,11 @@ def read_filters(
 def department_choices() -> list[tuple[str, str]]:
     """(code, name) of every department, for the filter."""
     return [(d.code, d.name) for d in list_departments()]
+
+
+def published_surveys() -> list[Survey]:
+    """Published surveys for the survey panels: the shipped templates first (population surveys, then the
+    call-back survey), then the others by name."""
+    order = {slug: i for i, slug in enumerate(SURVEY_ORDER)}
+    found = [s for s in definitions.list_surveys() if s.published is not None]
+    return sorted(found, key=lambda s: (order.get(s.slug, len(order)), s.slug))

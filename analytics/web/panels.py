@@ -3,48 +3,38 @@
 To fill a slot: give it a `build(filters) -> PanelContent | None` (None: nothing to show for this view).
 The default template draws `content.chart` (a spec from analytics.web.charts) above a table of
 `content.columns` x `content.rows` (the same numbers, readable without JavaScript). A panel needing more
-sets `template` to its own file, which receives `panel`, `content` and `filters`.
+sets `template` to its own file, which receives `panel`, `content` and `filters` (`content.extra` carries
+what it needs). The build functions live in their own modules (three_rate_panel, indicator_panel,
+survey_panels).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
-
 from flask_babel import lazy_gettext as _l
 
 from analytics.web.common import Filters
+from analytics.web.indicator_panel import indicator_panel
+from analytics.web.panel_content import DEFAULT_TEMPLATE, Panel, PanelContent
+from analytics.web.survey_panels import ipa_panel, survey_index_panel
+from analytics.web.three_rate_panel import three_rate_panel
 
-DEFAULT_TEMPLATE = "analytics/_panel.html"
-
-
-@dataclass
-class PanelContent:
-    """What a panel shows for one view: an optional chart spec and the table of its numbers."""
-
-    columns: list[Any]
-    rows: list[list[Any]]
-    chart: dict[str, Any] | None = None
-    note: Any = None
-    links: list[tuple[Any, str]] = field(default_factory=list)  # (label, url), e.g. a page or a download
-
-
-@dataclass(frozen=True)
-class Panel:
-    """One section of the overview; `build` None = slot planned, not shown yet."""
-
-    slot: str  # id of the section (#panel-<slot>) and of its chart
-    title: Any
-    build: Callable[[Filters], PanelContent | None] | None = None
-    template: str = DEFAULT_TEMPLATE
-
+__all__ = ["DEFAULT_TEMPLATE", "OVERVIEW_PANELS", "Panel", "PanelContent", "build_panels"]
 
 OVERVIEW_PANELS: list[Panel] = [
-    Panel("three-rate", _l("Three-rate score by department")),
-    Panel("indicators", _l("Indicator system")),
-    Panel("survey-index", _l("Satisfaction index with confidence intervals")),
-    Panel("ipa", _l("Importance–performance analysis")),
+    Panel(
+        "three-rate",
+        _l("Three-rate score by department"),
+        three_rate_panel,
+        "analytics/_panel_three_rate.html",
+    ),
+    Panel("indicators", _l("Indicator system"), indicator_panel, "analytics/_panel_indicators.html"),
+    Panel(
+        "survey-index",
+        _l("Satisfaction index with confidence intervals"),
+        survey_index_panel,
+        "analytics/_panel_survey_index.html",
+    ),
+    Panel("ipa", _l("Importance–performance analysis"), ipa_panel, "analytics/_panel_ipa.html"),
     Panel("hotspots", _l("Hot spots")),
 ]
 

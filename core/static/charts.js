@@ -7,7 +7,9 @@
       labels: [...], series: [{label, data: [...]}], horizontal: bool, height: px,
       x_title, y_title, min, max,
       scatter:  points: [{label, x, y}], guides: {x, y}   (dashed quadrant lines, e.g. IPA means)
-      interval: estimates, lows, highs, estimate_label, interval_label, guides: {x | y: target}} */
+      bar:      stacked (the series share one bar per category)
+      interval: estimates, lows, highs, estimate_label, interval_label, guides: {x | y: target},
+                targets (a mark per category, null: none), target_label} */
 (function () {
   "use strict";
 
@@ -82,6 +84,8 @@
     // Bars start at zero; intervals (an index of 70-90) and IPA means fit the axis to the data.
     var scale = {ticks: {callback: tick(spec.format)}, title: {display: !!title, text: title || ""},
       beginAtZero: spec.kind === "bar"};
+    // Room around scatter points, so none sits on the frame with its label cut.
+    if (spec.kind === "scatter") scale.grace = "12%";
     if (spec.min !== undefined && spec.min !== null) scale.min = spec.min;
     if (spec.max !== undefined && spec.max !== null) scale.max = spec.max;
     return scale;
@@ -129,8 +133,10 @@
         options: {scales: axes(spec)}};
     },
     bar: function (spec) {
+      var scales = axes(spec);
+      if (spec.stacked) { scales.x.stacked = true; scales.y.stacked = true; }
       return {type: "bar", data: {labels: spec.labels, datasets: seriesDatasets(spec, "bar")},
-        options: {indexAxis: spec.horizontal ? "y" : "x", scales: axes(spec)}};
+        options: {indexAxis: spec.horizontal ? "y" : "x", scales: scales}};
     },
     scatter: function (spec) {
       var data = spec.points.map(function (p) { return {x: p.x, y: p.y, label: p.label}; });
@@ -142,8 +148,10 @@
         plugins: [guideLines, pointLabels]};
     },
     interval: function (spec) {
-      var ranges = spec.lows.map(function (low, i) { return [low, spec.highs[i]]; });
-      return {type: "bar",
+      var ranges = spec.lows.map(function (low, i) {
+        return low === null || spec.highs[i] === null ? null : [low, spec.highs[i]];
+      });
+      var config = {type: "bar",
         data: {labels: spec.labels, datasets: [
           {type: "bar", label: spec.interval_label, data: ranges, backgroundColor: "rgba(11, 79, 138, .22)",
             borderColor: PALETTE[0], borderWidth: 1, barPercentage: 0.45, order: 2},
@@ -153,6 +161,13 @@
         options: {indexAxis: spec.horizontal ? "y" : "x", scales: axes(spec),
           plugins: {qlGuides: spec.guides || {}}},
         plugins: [guideLines]};
+      if (spec.targets) {
+        // A short bar across the category at each target (the targets differ between categories).
+        config.data.datasets.push({type: "line", label: spec.target_label || "", data: spec.targets,
+          showLine: false, pointStyle: "line", rotation: spec.horizontal ? 90 : 0, pointRadius: 10,
+          borderWidth: 3, borderColor: PALETTE[3], backgroundColor: PALETTE[3], order: 0});
+      }
+      return config;
     }
   };
 

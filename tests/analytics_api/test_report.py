@@ -12,11 +12,18 @@ from pypdf import PdfReader
 from analytics.kpis import KPIS
 from analytics.report import build, sections
 from analytics.report.sections import ReportContext, Section
+from analytics.services.acsi import compute_acsi_model
 from analytics.services.complaint_kpis import compute_complaint_kpis
+from analytics.services.indicators import evaluate_indicators
+from analytics.services.periods import Period
+from analytics.services.survey_indices import compute_survey_index
+from analytics.services.three_rate import rank_units
 from analytics.services.trend_buckets import local_today, year_period
 from analytics.web.presenters import format_kpi
 from tests.analytics_api.test_kpis import build_histories
+from tests.web.panel_data import SECRETS, build_panel_data
 from tests.web.test_analytics_pages import PLANTED, plant_personal_data
+from tests.web.test_analytics_panels import rows, text
 
 
 def data_values(html: str, table_id: str) -> dict[str, str]:
@@ -74,7 +81,7 @@ def test_the_cli_writes_html_and_pdf_with_the_years_numbers(app, client, org, tm
     assert "已作决定数 / 应作决定数" in text and "期内到期" in text
     # Self-contained: inline CSS and SVG charts, nothing fetched.
     assert "<script" not in html and "<link" not in html and not re.search(r'(src|href)="(https?:)?//', html)
-    assert len(re.findall(r'<svg class="chart"', html)) == 3
+    assert len(re.findall(r'<svg class="chart"', html)) == 4  # the three-rate chapter has one
     ids = re.findall(r'\bid="([^"]+)"', html)
     assert len(ids) == len(set(ids))  # two charts never share an element id
     for secret in PLANTED:
@@ -134,3 +141,60 @@ def test_a_running_year_is_cut_after_today():
     assert year_period(2026, date(2026, 11, 22)) == (date(2026, 1, 1), date(2026, 11, 23))
     assert year_period(2025, date(2026, 11, 22)) == (date(2025, 1, 1), date(2026, 1, 1))
     assert year_period(2027, date(2026, 11, 22)) == (date(2027, 1, 1), date(2027, 1, 2))
+
+
+def test_the_quality_chapters_equal_the_services(app, client, org):
+    build_panel_data(client, org)
+    start, end = date(2026, 1, 1), date(2027, 1, 1)
+    html = build.render_report(ReportContext(2026, start, end, build.utcnow()))
+    assert re.findall(r"<h2>(.*?)</h2>", html)[5:] == [
+        "五、三率综合评价",
+        "六、质量指标体系",
+        "七、满意度测评",
+        "八、统计口径与方法说明",
+    ]
+    ranking = rank_units(start, end, "department")
+    assert rows(html, "three-rate-table", "key", "score", "rank", "ci-low", "ci-high") == {
+        text(u["key"]): {
+            "score": text(u["score"]),
+            "rank": text(u["rank"]),
+            "ci-low": text(u["ci_low"]),
+            "ci-high": text(u["ci_high"]),
+        }
+        for u in ranking["units"]
+    }
+    # A finished year is evaluated as that year.
+    items = evaluate_indicators(Period("year", 2026, 1), 6)
+    assert rows(html, "indicator-table", "code", "value", "status") == {
+        i["code"]: {"value": text(i["value"]), "status": i["status"]} for i in items
+    }
+    met = sum(1 for i in items if i["status"] == "met")
+    assert re.search(r'id="indicators-met">(\d+)<', html).group(1) == str(met)
+    assert "评价期为 2026（2026-01-01 至 2027-01-01，不含）" in html
+    for slug in ("service-satisfaction", "government-work"):
+        report = compute_survey_index(slug, start, end, weighting="raking")
+        assert rows(html, f"survey-table-{slug}", "code", "estimate", "suppressed") == {
+            r["code"]: {"estimate": text(r["estimate"]), "suppressed": "no"}
+            for r in report["groups"][0]["indices"]
+            if r["kind"] == "construct"
+        }
+        model = compute_acsi_model(slug, start, end)
+        assert rows(html, f"ipa-table-{slug}", "code", "importance", "performance") == {
+            p["code"]: {"importance": str(p["importance"]), "performance": str(p["performance"])}
+            for p in model["ipa"]["points"]
+        }
+    callback = rows(html, "survey-table-hotline-callback", "code", "estimate", "suppressed")
+    assert callback == {code: {"estimate": "", "suppressed": "yes"} for code in ("satisfaction", "complaint")}
+    assert "样本不足 30，不公布" in html and "回收率：50.0% (2 / 4)" in html
+    assert "不作重要性—表现分析" in html  # the call-back survey has no model structure
+    # The methodology states the formula with the weights in force, the survey and the indicator rules.
+    text_ = unescape(html)
+    assert "三率综合得分 = 100 ×（0.20 × 响应率 + 0.40 × 解决率 + 0.40 × 满意率）" in text_
+    assert "少于 30 人时不公布指数" in text_ and "覆盖目标值为“与目标无显著差异”" in text_
+    # Charts: 3 before, the three-rate and indicator charts, index and IPA of both population surveys
+    # (the call-back survey's cells are all suppressed: no chart).
+    assert len(re.findall(r'<svg class="chart"', html)) == 9
+    ids = re.findall(r'\bid="([^"]+)"', html)
+    assert len(ids) == len(set(ids))
+    for secret in SECRETS:
+        assert secret not in text_, secret

@@ -14,6 +14,7 @@ from analytics.report.build import render_report, report_context
 from analytics.web import charts, panels
 from tests.analytics_api.test_kpis import build_histories
 from tests.web.conftest import DESKTOP, PHONE, screenshot
+from tests.web.panel_data import build_panel_data
 from tests.web.test_browser import (
     assert_accessible_basics,
     assert_only_local_resources,
@@ -139,6 +140,47 @@ def test_analyst_sees_the_dashboard_changes_a_filter_and_opens_the_ledger(
     screenshot(browser, "analytics-04-ledger-phone-zh")
 
 
+def test_the_quality_panels_draw_and_fit_a_phone(browser, live_server, client, org):
+    build_panel_data(client, org)
+    base = live_server
+    login(browser, base, "analyst")
+    browser.get(f"{base}/analytics/?{PERIOD}")
+    drawn = drawn_charts(browser)
+    assert {key: drawn[key][0] for key in ("chart-three-rate", "chart-indicators", "chart-survey-index")} == {
+        "chart-three-rate": "bar",
+        "chart-indicators": "bar",  # floating interval bars, estimates and target marks
+        "chart-survey-index": "bar",
+    }
+    assert drawn["chart-ipa"][0] == "scatter"
+    for canvas, (_type, painted, hidden) in drawn.items():
+        assert painted > 1000 and not hidden, canvas
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#indicator-table tbody tr")) == 7
+    assert no_sideways_scroll(browser)
+    assert_accessible_basics(browser)
+    screenshot(browser, "analytics-07-panels-desktop-zh")
+
+    # The survey picker is a GET form: the address carries the survey and keeps the period.
+    browser.set_window_size(*DESKTOP)
+    Select(browser.find_element(By.ID, "survey")).select_by_value("government-work")
+    click_and_wait(browser, lambda: browser.find_element(By.CSS_SELECTOR, "form.survey-picker button"))
+    query = parse_qs(urlsplit(browser.current_url).query)
+    assert query["survey"] == ["government-work"] and query["from"] == ["2026-09-01"]
+    assert drawn_charts(browser)["chart-ipa"][0] == "scatter"
+    assert "政府工作" in browser.find_element(By.ID, "survey-index-summary").text
+
+    browser.set_window_size(*PHONE)
+    browser.get(f"{base}/analytics/?{PERIOD}")
+    assert all(not hidden for _type, _painted, hidden in drawn_charts(browser).values())
+    assert no_sideways_scroll(browser)
+    screenshot(browser, "analytics-08-panels-phone-zh")
+
+    browser.set_window_size(*PHONE)
+    browser.get(f"{base}/analytics/?{PERIOD}&survey=hotline-callback")
+    assert browser.find_element(By.ID, "ipa-problem").is_displayed()
+    assert no_sideways_scroll(browser)
+    screenshot(browser, "analytics-09-panels-callback-phone-zh")
+
+
 def test_the_annual_report_renders_with_its_charts(browser, live_server, client, org, tmp_path):
     build_histories(client, org)
     html_path = tmp_path / "report.html"
@@ -147,7 +189,7 @@ def test_the_annual_report_renders_with_its_charts(browser, live_server, client,
     sizes = browser.execute_script(
         "return [...document.querySelectorAll('svg.chart')].map(s => s.getBoundingClientRect().height)"
     )
-    assert len(sizes) == 3 and all(height > 100 for height in sizes)
+    assert len(sizes) == 4 and all(height > 100 for height in sizes)  # with the three-rate chart
     assert browser.find_element(By.TAG_NAME, "h1").text.startswith("2026年度")
     assert no_sideways_scroll(browser)
     screenshot(browser, "analytics-05-report-html-desktop")
