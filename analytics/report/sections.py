@@ -19,6 +19,7 @@ from flask import current_app
 from analytics.kpis import KPI_BY_CODE, KPIS
 from analytics.report import quality, svg
 from analytics.report.context import ReportContext, Section, render_fragment
+from analytics.report.hotspots import hotspot_section
 from analytics.services import complaint_kpis, ledger, volumes
 from analytics.services.survey_indices import min_cell
 from analytics.services.three_rate import parse_weights
@@ -217,6 +218,6 @@ SECTION_PROVIDERS: list[Callable[[ReportContext], Section | None]] = [
     quality.three_rate_section,
     quality.indicators_section,
     quality.surveys_section,
-    # the hot-spot section goes here
+    hotspot_section,
     methodology_section,
 ]

@@ -14,12 +14,17 @@ from analytics.report import build, sections
 from analytics.report.sections import ReportContext, Section
 from analytics.services.acsi import compute_acsi_model
 from analytics.services.complaint_kpis import compute_complaint_kpis
+from analytics.services.hotspot_businesses import rank_businesses
+from analytics.services.hotspot_periods import resolve_period
+from analytics.services.hotspots import find_rising_units
 from analytics.services.indicators import evaluate_indicators
 from analytics.services.periods import Period
 from analytics.services.survey_indices import compute_survey_index
 from analytics.services.three_rate import rank_units
 from analytics.services.trend_buckets import local_today, year_period
 from analytics.web.presenters import format_kpi
+from tests.analytics_api.hotspot_data import PLANTED as HOTSPOT_PLANTED
+from tests.analytics_api.hotspot_data import build_hotspot_data
 from tests.analytics_api.test_kpis import build_histories
 from tests.web.panel_data import SECRETS, build_panel_data
 from tests.web.test_analytics_pages import PLANTED, plant_personal_data
@@ -151,7 +156,8 @@ def test_the_quality_chapters_equal_the_services(app, client, org):
         "五、三率综合评价",
         "六、质量指标体系",
         "七、满意度测评",
-        "八、统计口径与方法说明",
+        "八、热点问题",
+        "九、统计口径与方法说明",
     ]
     ranking = rank_units(start, end, "department")
     assert rows(html, "three-rate-table", "key", "score", "rank", "ci-low", "ci-high") == {
@@ -198,3 +204,21 @@ def test_the_quality_chapters_equal_the_services(app, client, org):
     assert len(ids) == len(set(ids))
     for secret in SECRETS:
         assert secret not in text_, secret
+
+
+def test_the_hot_spot_chapter_lists_the_planted_spike_and_no_personal_data(app, org):
+    build_hotspot_data()
+    start, end = date(2026, 1, 1), date(2026, 11, 1)
+    html = build.render_report(ReportContext(2026, start, end, build.utcnow()))
+    assert "热点问题" in re.findall(r"<h2>(.*?)</h2>", html)[-2]
+    september = re.search(r'<tr data-month="2026-09">(.*?)</tr>', html, re.S).group(1)
+    cells = re.findall(r"<td>(.*?)</td>", september, re.S)
+    assert cells[1].startswith("电热水壶") and "仓山区" in cells[2]
+    period = resolve_period(date(2026, 9, 1), date(2026, 10, 1), True, 12)
+    flagged = [u for u in find_rising_units(period, "category", 0.05, 5) if u.flagged]
+    assert cells[1].count("件）") == len(flagged) == 1
+    businesses = rank_businesses(resolve_period(start, end, False, 1), 10)
+    assert re.findall(r'<tr data-code="(\w+)">', html) == [b.credit_code for b in businesses]
+    assert businesses
+    for secret in HOTSPOT_PLANTED.values():
+        assert secret not in html
