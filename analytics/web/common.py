@@ -18,6 +18,8 @@ from werkzeug.datastructures import MultiDict
 
 from analytics.api.common import ANALYTICS_ROLES
 from analytics.kpis import GROUP_BY
+from analytics.services.complaint_kpis import SOURCES
+from analytics.services.kpi_rollups import rollups_built_at
 from analytics.services.trend_buckets import INTERVALS, count_buckets, default_period, local_today
 from complaints.web.forms import Errors, load_or_errors
 from core.auth.services import list_departments
@@ -71,6 +73,8 @@ class Filters:
     interval: str = "month"
     survey: str | None = None  # the survey panels' survey (None: the first of survey_choices())
     weighting: str | None = None  # their weighting (None: raking where the survey has margins)
+    # Complaint KPIs from the nightly rollups (fast at millions of cases) or live from the cases.
+    source: str = "raw"
 
     def query(self, **changes: Any) -> dict[str, str]:
         """The query string of this view (with `changes`), for links that keep the filters."""
@@ -83,6 +87,8 @@ class Filters:
             args["survey"] = view.survey
         if view.weighting:
             args["weighting"] = view.weighting
+        if view.source == "raw" and rollups_built_at() is not None:
+            args["source"] = "raw"  # live figures asked for: keep them in shared links
         return args
 
 
@@ -94,6 +100,7 @@ class FiltersQuery(Schema):
     interval = fields.String(load_default="month", validate=validate.OneOf(INTERVALS))
     survey = fields.String()
     weighting = fields.String(validate=validate.OneOf(SURVEY_WEIGHTINGS))
+    source = fields.String(validate=validate.OneOf(SOURCES))
 
     @validates_schema
     def _check_department(self, data: dict[str, Any], **kwargs: Any) -> None:
@@ -138,8 +145,14 @@ def read_filters(
         parsed.pop("interval"),
         parsed.pop("survey", None),
         parsed.pop("weighting", None),
+        parsed.pop("source", None) or default_source(),
     )
     return filters, parsed, {}
+
+
+def default_source() -> str:
+    """Rollups once they have been built (the nightly job, `flask analytics rollup`), else the live cases."""
+    return "rollup" if rollups_built_at() is not None else "raw"
 
 
 def department_choices() -> list[tuple[str, str]]:

@@ -8,12 +8,13 @@ from __future__ import annotations
 from flask import abort, request
 
 from analytics.api.common import ANALYTICS_ROLES, send_table
-from analytics.services import complaint_kpis, indicator_tables, tables, three_rate
+from analytics.services import indicator_tables, tables, three_rate
 from analytics.services.indicators import evaluate_indicators
 from analytics.services.periods import covering_period
 from analytics.web.common import bp, read_filters
 from analytics.web.indicator_panel import TREND_PERIODS
 from analytics.web.ledger import LedgerQuery, select_breaches
+from analytics.web.overview import report
 from core.web.auth import web_roles_required
 
 FILE_FORMATS = "any(csv, xlsx)"
@@ -26,7 +27,7 @@ def export_kpis(file_format: str):
     filters, _options, errors = read_filters(request.args)
     if filters is None:
         abort(422)
-    groups = complaint_kpis.compute_complaint_kpis(filters.start, filters.end, filters.group_by)
+    groups = report(filters, filters.start, filters.end, filters.group_by)
     if filters.department and filters.group_by == "department":
         groups = [g for g in groups if g["key"] == filters.department]
     name = f"kpis-{filters.group_by}-{filters.start}-{filters.end}"
@@ -51,7 +52,7 @@ def export_three_rate(file_format: str):
     filters, _options, errors = read_filters(request.args)
     if filters is None:
         abort(422)
-    ranking = three_rate.rank_units(filters.start, filters.end, "department")
+    ranking = three_rate.rank_units(filters.start, filters.end, "department", source=filters.source)
     name = f"three-rate-department-{filters.start}-{filters.end}"
     return send_table(tables.three_rate_table("department", ranking), file_format, name)
 

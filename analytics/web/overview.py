@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from flask import render_template, request, url_for
@@ -10,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from analytics.api.common import ANALYTICS_ROLES
 from analytics.kpis import KPI_BY_CODE, KPIS
 from analytics.services import complaint_kpis, volumes
+from analytics.services.kpi_rollups import rollups_built_at
 from analytics.services.trend_buckets import split_period
 from analytics.web import charts
 from analytics.web.common import (
@@ -83,6 +85,11 @@ def scope(filters: Filters) -> tuple[str, str]:
     return ("department", filters.department) if filters.department else ("none", "all")
 
 
+def report(filters: Filters, start: date, end: date, group_by: str) -> list[dict[str, Any]]:
+    """The KPI report from the view's source (the rollups, or the live cases)."""
+    return complaint_kpis.compute_complaint_kpis(start, end, group_by, filters.source)
+
+
 def kpis_of(groups: list[dict[str, Any]], key: str | None) -> dict[str, dict[str, Any]]:
     """The KPI numbers of one group (all n = 0 when nothing of that group was due)."""
     return next((group["kpis"] for group in groups if group["key"] == key), EMPTY)
@@ -91,7 +98,7 @@ def kpis_of(groups: list[dict[str, Any]], key: str | None) -> dict[str, dict[str
 def kpi_tiles(filters: Filters) -> list[dict[str, Any]]:
     """Tile groups: every KPI with its value, denominator, target state and definition."""
     group_by, key = scope(filters)
-    numbers = kpis_of(complaint_kpis.compute_complaint_kpis(filters.start, filters.end, group_by), key)
+    numbers = kpis_of(report(filters, filters.start, filters.end, group_by), key)
     tiles = []
     for slot, title, codes in TILE_GROUPS:
         items = []
@@ -119,7 +126,7 @@ def trends(filters: Filters) -> dict[str, Any]:
     """Per interval: every KPI of the scope; chart specs of TREND_CHARTS and the rows of the table."""
     group_by, key = scope(filters)
     buckets = split_period(filters.start, filters.end, filters.interval)
-    points = [kpis_of(complaint_kpis.compute_complaint_kpis(b.start, b.end, group_by), key) for b in buckets]
+    points = [kpis_of(report(filters, b.start, b.end, group_by), key) for b in buckets]
     labels = [b.label for b in buckets]
     figures = []
     for slot, title, codes in TREND_CHARTS:
@@ -143,7 +150,7 @@ def trends(filters: Filters) -> dict[str, Any]:
 
 def breakdown(filters: Filters) -> dict[str, Any]:
     """The chosen dimension's groups: table rows with values and bars, and a bar chart."""
-    groups = complaint_kpis.compute_complaint_kpis(filters.start, filters.end, filters.group_by)
+    groups = report(filters, filters.start, filters.end, filters.group_by)
     label = key_labeler(filters.group_by)
     rows = []
     for group in groups:
@@ -209,5 +216,6 @@ def overview():
         trends=trends(filters),
         breakdown=breakdown(filters),
         panels=build_panels(filters),
+        rollups_at=rollups_built_at() if filters.source == "rollup" else None,
         **choices,
     )

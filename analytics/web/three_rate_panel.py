@@ -83,7 +83,7 @@ def score_chart(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
 def three_rate_panel(filters: Filters) -> PanelContent | None:
     """Scores, ranks and intervals of the departments for the period; None when no department has cases."""
-    ranking = rank_units(filters.start, filters.end, "department")
+    ranking = rank_units(filters.start, filters.end, "department", source=filters.source)
     if not ranking["units"]:
         return None
     rows = unit_rows(ranking, filters.department)

@@ -16,6 +16,7 @@ from flask_babel import force_locale
 from openpyxl import load_workbook
 
 from analytics.kpis import KPIS
+from analytics.services import kpi_rollups
 from analytics.services.complaint_kpis import compute_complaint_kpis
 from analytics.services.ledger import list_breaches
 from analytics.services.trend_buckets import default_period, local_today
@@ -357,3 +358,21 @@ def test_chart_specs_are_plain_json():
         charts.interval_chart(["a"], [1], [0, 1], [2], "e", "i")
     with pytest.raises(ValueError):
         charts.bar_chart(["a"], [("x", [1])], value_format="stars")
+
+
+def test_after_a_rollup_the_dashboard_reads_it_and_live_figures_stay_one_click_away(client, org):
+    build_histories(client, org)
+    login(client, "analyst")
+    kpi_rollups.rebuild_kpi_rollups()
+    rolled = compute_complaint_kpis(START, END, "none", source="rollup")[0]
+    html = page(client, f"/analytics/?{PERIOD}")
+    assert 'id="rollup-note"' in html and tiles(html) == expected(rolled)
+    # A case registered after the rollup: the rollup view stays as it was, the live view counts it.
+    TimedFlow(client, org, "2026-09-08 09:00")
+    assert tiles(page(client, f"/analytics/?{PERIOD}")) == expected(rolled)
+    live = page(client, f"/analytics/?{PERIOD}&source=raw")
+    assert 'id="rollup-note"' not in live
+    assert tiles(live) == expected(compute_complaint_kpis(START, END)[0]) != expected(rolled)
+    assert "source=raw" in re.search(
+        r'id="share-link" href="([^"]+)"|href="([^"]+)" id="share-link"', live
+    ).group(0)
