@@ -13,6 +13,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from analytics.web.common import Filters
+from analytics.web.hotspot_panel import hotspot_panel
 from analytics.web.indicator_panel import indicator_panel
 from analytics.web.panel_content import DEFAULT_TEMPLATE, Panel, PanelContent
 from analytics.web.survey_panels import ipa_panel, survey_index_panel
@@ -35,7 +36,7 @@ OVERVIEW_PANELS: list[Panel] = [
         "analytics/_panel_survey_index.html",
     ),
     Panel("ipa", _l("Importance–performance analysis"), ipa_panel, "analytics/_panel_ipa.html"),
-    Panel("hotspots", _l("Hot spots")),
+    Panel("hotspots", _l("Hot spots"), hotspot_panel),
 ]
 
 

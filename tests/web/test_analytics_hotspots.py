@@ -66,3 +66,12 @@ def test_bad_month_is_422_in_chinese_and_roles(client, org):
     client.get("/staff/logout")
     login(client, "handler")
     assert client.get("/analytics/hotspots").status_code == 403
+
+
+def test_the_overview_panel_lists_the_months_hot_spots(client, org):
+    build_hotspot_data()
+    login(client, "analyst")
+    html = page(client, "/analytics/?from=2026-09-01&to=2026-10-01")
+    panel = html.split('id="panel-hotspots"')[1].split("</section>")[0]
+    assert "仓山区" in panel and "电热水壶" in panel
+    assert f"/analytics/hotspots?month={MONTH}" in panel
