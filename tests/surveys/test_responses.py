@@ -162,7 +162,7 @@ def test_open_link_answers_are_throttled_per_address(tmp_path):
             }
         )
         with app.app_context():
-            db.create_all()  # a throwaway database for this app only
+            db.create_all(bind_key=None)  # a throwaway database for this app only (no replica bind)
         client = app.test_client()
         url = "/api/v1/surveys/none/responses"
         statuses = [client.post(url, json={"answers": {}}).status_code for _ in range(3)]

@@ -233,7 +233,7 @@ def test_intake_form_is_rate_limited(tmp_path):
         }
     )
     with app.app_context():
-        db.create_all()  # a throwaway database for this app only
+        db.create_all(bind_key=None)  # a throwaway database for this app only (no replica bind)
         seed_catalogues()
     client = app.test_client()
     statuses = [client.post("/submit/complaint", data={}).status_code for _ in range(3)]
