@@ -30,6 +30,8 @@ from core.ops import bp as ops_bp
 from core.scheduler.cli import scheduler_cli
 from core.scheduler.registry import register_jobs
 from core.web.setup import init_web
+from open311 import admin as open311_admin
+from open311.setup import init_open311
 from surveys import jobs as survey_jobs
 from surveys import routes as survey_routes
 from surveys.cli import surveys_cli
@@ -43,6 +45,7 @@ API_BLUEPRINTS = (
     complaint_admin_routes.blp,
     survey_routes.blp,
     complaint_analytics_api.blp,
+    open311_admin.blp,
 )
 COMMANDS = (users_cli, complaints_cli, seed_command, demo_command, scheduler_cli, surveys_cli, analytics_cli)
 # Each package's jobs.py (run by `flask scheduler run`) and its gauges for /metrics.
@@ -87,6 +90,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(site_pages.bp)
     app.register_blueprint(staff_pages.bp)
     init_surveys(app)  # survey pages, QUALITYLINE_SURVEY_* settings, the call-back hook for complaints
+    init_open311(app)  # GeoReport v2 endpoint, QUALITYLINE_OPEN311_* settings, import and key commands
     for command in COMMANDS:
         app.cli.add_command(command)
     return app
