@@ -1,11 +1,14 @@
 """What an imported case looks like in QualityLine: its row and its hash-chained audit history.
 
-Each imported case gets the events its state implies, stamped with the source's times and written by
-role "import": register and accept at creation (311 systems accept a request by logging it), assign
-and sign at creation to the mapped agency, then reply, feedback and close at the source's closed time.
-Deadlines come from the policy in force at creation (the oldest policy for older cases). A step the
-source never recorded gets no deadline once it is past (sign-for, feedback), so the sign-for and
-feedback KPIs are not invented for history, while acceptance and handling are judged like any case's.
+An imported case gets the events for the moments the source recorded, stamped with the source's times
+and written by role "import": register and accept at creation (a 311 system accepts a request by
+logging it); for a finished case reply, feedback and close at the source's closed time (closing a
+request is what tells the requester). A case still open in the source becomes a live case: it is
+assigned to the mapped agency (assign, and sign for in_progress) at creation, so it can be worked on.
+Finished history is not given dispatch steps the source never recorded; its department is the agency
+that handled it. Deadlines come from the policy in force at creation (the oldest policy for older
+cases); a past step the source never recorded gets no deadline (sign-for, feedback), so those KPIs
+are not invented for history, while acceptance and handling are judged like any case's.
 docs/open311.md explains the choice.
 """
 
@@ -40,6 +43,7 @@ EVENT_COLUMNS = (
     "payload", "prev_hash", "hash",
 )  # fmt: skip
 Step = tuple[str, str | None, str, datetime, dict[str, Any]]  # action, from, to, at, payload
+LIVE_DISPATCHED = ("assigned", "in_progress")
 
 
 class HistoryBuilder:
@@ -91,7 +95,8 @@ class HistoryBuilder:
         received, closed, state = plan.received_at, plan.closed_at, plan.state
         version = self._policy(received)
         accepted = state != "registered"
-        dispatched = accepted and state != "accepted" and plan.department_code is not None
+        dispatched = state in LIVE_DISPATCHED  # assigned (and signed) at creation, as a live case
+        finished = state in ("replied", "closed")
         acceptance_due = self._due("acceptance", version, received)
         handling_due = self._due("handling", version, received, plan.kind) if accepted else None
         # Live deadlines for a step still open; none for steps the source never recorded.
@@ -120,13 +125,17 @@ class HistoryBuilder:
             "is_confidential": False,
             "is_incomplete": False,
             "status": state,
-            "department_id": self.departments[plan.department_code] if dispatched else None,
+            "department_id": (
+                self.departments[plan.department_code]
+                if (dispatched or finished) and plan.department_code
+                else None
+            ),
             "policy_version": version,
             "received_at": received,
             "decided_at": received if accepted else None,
             "accepted_at": received if accepted else None,
             "assigned_at": received if dispatched else None,
-            "signed_at": received if dispatched and state != "assigned" else None,
+            "signed_at": received if state == "in_progress" else None,
             "replied_at": closed if state in ("replied", "closed") else None,
             "feedback_at": closed if state == "closed" else None,
             "closed_at": closed if state == "closed" else None,
@@ -149,7 +158,8 @@ class HistoryBuilder:
         }
 
     def steps(self, plan: PlannedCase, columns: dict[str, Any]) -> list[Step]:
-        """The events the case's state implies, oldest first, each legal in the state machine."""
+        """The events of the moments the source recorded, oldest first (finished history goes from
+        accepted straight to replied: the source recorded no dispatch)."""
         received, closed, state = plan.received_at, plan.closed_at, plan.state
         origin = {"source": self.source, "external_id": plan.external_id, "batch": self.batch_id,
                   "row_hash": plan.digest}  # fmt: skip
@@ -174,15 +184,13 @@ class HistoryBuilder:
             )
         )
         current = "accepted"
-        if plan.department_code is not None and state != "accepted":
+        if state in LIVE_DISPATCHED:
             assign: dict[str, Any] = {"department_code": plan.department_code}
             if columns["sign_due_at"] is not None:
                 assign["sign_due_at"] = columns["sign_due_at"].isoformat()
             steps.append(("assign", "accepted", "assigned", received, assign))
-            current = "assigned"
-            if state != "assigned":
+            if state == "in_progress":
                 steps.append(("sign", "assigned", "in_progress", received, {}))
-                current = "in_progress"
         if state in ("replied", "closed"):
             steps.append(
                 ("reply", current, "replied", closed, {"outcome": plan.outcome, "loss_recovered": None})
@@ -207,6 +215,8 @@ class HistoryBuilder:
                 (case_id, seq, action, from_state, to_state, None, IMPORT_ROLE, at, None, text, prev, digest)
             )
             prev = digest
-            self.days.add(self.calendar.local_date(at))
+        self.days.add(self.calendar.local_date(plan.received_at))
+        if plan.closed_at is not None:
+            self.days.add(self.calendar.local_date(plan.closed_at))
         columns["event_count"], columns["last_event_hash"] = len(rows), prev
         return rows

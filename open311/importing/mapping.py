@@ -61,8 +61,8 @@ OPEN311_COLUMNS = {
 }
 # States an imported case may land in (rejected/transferred/merged history has no source equivalent).
 IMPORT_STATES = ("registered", "accepted", "assigned", "in_progress", "replied", "closed")
-# States past dispatch: the case was handled by a department, so the row must name its agency.
-DISPATCHED_STATES = ("assigned", "in_progress", "replied", "closed")
+# Open states a department holds: an imported case in one of them needs the agency to hand it to.
+DISPATCHED_STATES = ("assigned", "in_progress")
 
 
 class MappingError(Exception):

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from complaints.services.catalogue import suggest_hotline
-from open311.importing.mapping import CATCH_ALL, DISPATCHED_STATES, Mapping, lookup
+from open311.importing.mapping import DISPATCHED_STATES, Mapping, lookup
 from open311.importing.readers import SourceRow
 
 TITLE_MAX = 100
@@ -95,9 +95,6 @@ class RowPlanner:
             "category", values.get("category"), mapping.categories, fail, required=True
         )
         department_code = self._mapped("agency", values.get("agency"), mapping.agencies, fail)
-        if values.get("agency") is None:
-            # No agency is looked up like an unlisted one: the "*" department, if the mapping names one.
-            department_code = mapping.agencies.get(CATCH_ALL)
         channel = self._mapped("channel", values.get("channel"), mapping.channels, fail) or "import"
         region = self._mapped("region", values.get("region"), mapping.regions, fail) or mapping.default_region
         closed = (
