@@ -91,7 +91,6 @@ def upgrade():
     sa.ForeignKeyConstraint(['batch_id'], ['case_imports.id'], name=op.f('fk_imported_cases_batch_id_case_imports')),
     sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_imported_cases_case_id_cases')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_imported_cases')),
-    sa.UniqueConstraint('case_id', name=op.f('uq_imported_cases_case_id')),
     sa.UniqueConstraint('source', 'external_id', name='uq_imported_cases_source_id')
     )
     op.create_table('open311_requests',

@@ -42,7 +42,7 @@ class ImportedCase(db.Model):
     batch_id: Mapped[int] = mapped_column(ForeignKey("case_imports.id"))
     source: Mapped[str] = mapped_column(String(64))
     external_id: Mapped[str] = mapped_column(String(64))
-    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), unique=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
     # SHA-256 of the source row as read: a later export that changed the row is reported, not re-applied.
     row_hash: Mapped[str] = mapped_column(String(64))
     media_url: Mapped[str | None] = mapped_column(Text)

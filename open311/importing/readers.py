@@ -63,12 +63,13 @@ def read_csv(path: Path, columns: dict[str, str]) -> list[SourceRow]:
                 raise ImportFileError(f"{path.name}: no column named {', '.join(missing)} in the header")
             index = {column: header.index(column) for column in columns.values()}
             rows = []
+            picks = [(name, index[column]) for name, column in columns.items()]
             for number, record in enumerate(reader, start=2):
-                values = {
-                    name: _clean(record[index[column]]) if index[column] < len(record) else None
-                    for name, column in columns.items()
-                }
-                rows.append(SourceRow(number, values, _digest(record)))
+                width = len(record)
+                values = {name: (record[i].strip() or None) if i < width else None for name, i in picks}
+                # The digest covers the whole record, so a change in any column is noticed on a re-run.
+                digest = hashlib.sha256("\x1f".join(record).encode()).hexdigest()
+                rows.append(SourceRow(number, values, digest))
             return rows
     except (UnicodeDecodeError, csv.Error, OSError, EOFError) as error:
         raise ImportFileError(f"{path.name}: cannot read as UTF-8 CSV: {error}") from None

@@ -101,16 +101,24 @@ class CaseWriter:
         bits = int.from_bytes(secrets.token_bytes(5))  # 40 random bits = 8 Crockford base32 characters
         return f"QL-{day:%Y%m%d}-" + "".join(TRACKING_ALPHABET[(bits >> s) & 31] for s in range(35, -5, -5))
 
+    def _taken(self, codes: list[str]) -> set[str]:
+        """Which of these tracking codes are already in use."""
+        if self.postgres:  # one array parameter: nothing to compile or plan per code
+            return set(
+                db.session.scalars(text("SELECT tracking_code FROM cases WHERE tracking_code = ANY(:codes)"),
+                                   {"codes": codes})
+            )  # fmt: skip
+        taken: set[str] = set()
+        for start in range(0, len(codes), CODE_CHECK_CHUNK):
+            chunk = codes[start : start + CODE_CHECK_CHUNK]
+            taken.update(db.session.scalars(select(Case.tracking_code).where(Case.tracking_code.in_(chunk))))
+        return taken
+
     def _tracking_codes(self, plans: list[PlannedCase]) -> list[str]:
         codes = [self._fresh_code(p) for p in plans]
         pending = list(range(len(codes)))
         while pending:  # collisions are rare, but the column is unique: draw again until none is taken
-            taken: set[str] = set()
-            for start in range(0, len(pending), CODE_CHECK_CHUNK):
-                chunk = [codes[i] for i in pending[start : start + CODE_CHECK_CHUNK]]
-                taken.update(
-                    db.session.scalars(select(Case.tracking_code).where(Case.tracking_code.in_(chunk)))
-                )
+            taken = self._taken([codes[i] for i in pending])
             redrawn = set(pending)
             seen = {code for i, code in enumerate(codes) if i not in redrawn}
             again = []
