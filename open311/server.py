@@ -10,19 +10,16 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, current_app, request
-from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
-from complaints.models import Case
 from complaints.services.intake import find_case_by_code
-from core.db import db, utcnow
-from core.errors import DomainError, Forbidden, InvalidInput, NotFound, Unauthorized
+from core.db import utcnow
+from core.errors import DomainError, Forbidden, NotFound, Unauthorized
 from core.web.extensions import limiter
 from open311.rendering import FORMATS, error_body, format_of_path, render, w3c_datetime
-from open311.services import catalogue, keys, submission, updates
-from open311.services.params import comma_list, parse_page, parse_window
+from open311.services import catalogue, keys, queries, submission, updates
+from open311.services.params import parse_page, parse_window
 from open311.services.projection import PublicContext, public_request
-from open311.statuses import CLOSED_STATES, STILL_OPEN_STATES
 
 bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
 
@@ -73,41 +70,11 @@ def service_definition(service_code: str, fmt: str):
     return render(_format(fmt), "service_definition", catalogue.service_definition(service_code))
 
 
-def _query_cases():
-    args = request.args
-    ids = comma_list(args, "service_request_id")
-    if ids:
-        # "This overrides all other arguments."
-        found = {
-            c.tracking_code: c for c in db.session.scalars(select(Case).where(Case.tracking_code.in_(ids)))
-        }
-        return [found[i] for i in dict.fromkeys(ids) if i in found]
-    statuses = comma_list(args, "status")
-    for status in statuses:
-        if status not in ("open", "closed"):
-            raise InvalidInput("status", "must be open, closed or both (comma delimited)")
-    window = parse_window(args, utcnow(), _tz())
-    page, page_size = parse_page(args)
-    query = select(Case).where(Case.received_at >= window.start, Case.received_at <= window.end)
-    codes = comma_list(args, "service_code")
-    if codes:
-        query = query.where(Case.category_code.in_(codes))
-    if len(set(statuses)) == 1:
-        states = CLOSED_STATES if statuses[0] == "closed" else STILL_OPEN_STATES
-        query = query.where(Case.status.in_([s.value for s in states]))
-    query = (
-        query.order_by(Case.received_at.desc(), Case.id.desc())
-        .limit(page_size)
-        .offset((page - 1) * page_size)
-    )
-    return list(db.session.scalars(query))
-
-
 @bp.get("/requests.<fmt>")
 def list_requests(fmt: str):
     """GET Service Requests: newest first, 90 days / 1000 rows by default, page/page_size extension."""
     fmt = _format(fmt)
-    cases = _query_cases()
+    cases = queries.find_requests(request.args, utcnow(), _tz())
     ctx = PublicContext.load(cases)
     return render(fmt, "service_requests", [public_request(c, ctx) for c in cases])
 

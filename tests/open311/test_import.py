@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import gzip
 import json
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -19,12 +20,27 @@ from core.db import db
 from open311.importing.models import ImportBatch, ImportedCase
 
 ROOT = Path(__file__).resolve().parents[2]
-SAMPLE = Path("/work/shared/data/sf311/sf311_sample_10k.csv.gz")
+# The shared reference data, found like the statistics tests' (tests/analytics/conftest.py).
+REFERENCE_DATA = Path(os.environ.get("QUALITYLINE_REFERENCE_DATA", ROOT.parent / "shared" / "data"))
+SAMPLE = REFERENCE_DATA / "sf311" / "sf311_sample_10k.csv.gz"
 MAPPING = ROOT / "open311" / "mappings" / "sf311.toml"
 SF_DEPARTMENTS = ("SF-PUC", "SF-HA", "SF-MTA", "SF-DPW", "SF-311")
 CLOSED_BEFORE_CREATED = 17  # README of the sample
 
-pytestmark = pytest.mark.skipif(not SAMPLE.exists(), reason="the SF 311 sample is not on this machine")
+
+def require_sample() -> None:
+    """Missing reference data fail the run loudly instead of skipping tests."""
+    if not SAMPLE.is_file():
+        pytest.fail(
+            f"the SF 311 sample is not at {SAMPLE}. "
+            "Set QUALITYLINE_REFERENCE_DATA to the folder holding sf311/.",
+            pytrace=False,
+        )
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _sample() -> None:
+    require_sample()
 
 
 def sample_rows() -> tuple[list[str], list[dict[str, str]]]:

@@ -15,13 +15,16 @@ from analytics.services.ledger import list_breaches
 from core.auth.services import create_department
 from core.workdays import load_calendar
 from open311.importing.service import import_cases
-from tests.open311.test_import import MAPPING, SAMPLE, SF_DEPARTMENTS, sample_rows, write_csv
+from tests.open311.test_import import MAPPING, SF_DEPARTMENTS, require_sample, sample_rows, write_csv
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 PERIOD = (date(2015, 1, 1), date(2016, 1, 1))
 ROWS = 3000
 
-pytestmark = pytest.mark.skipif(not SAMPLE.exists(), reason="the SF 311 sample is not on this machine")
+
+@pytest.fixture(autouse=True, scope="module")
+def _sample() -> None:
+    require_sample()
 
 
 def _moment(text: str) -> datetime | None:
