@@ -35,6 +35,8 @@ from core.ops import bp as ops_bp
 from core.scheduler.cli import scheduler_cli
 from core.scheduler.registry import register_jobs
 from core.web.setup import init_web
+from open311 import admin as open311_admin
+from open311.setup import init_open311
 from surveys import jobs as survey_jobs
 from surveys import routes as survey_routes
 from surveys.cli import surveys_cli
@@ -51,6 +53,7 @@ API_BLUEPRINTS = (
     survey_analytics_api.blp,
     indicator_api.blp,
     hotspot_analytics_api.blp,
+    open311_admin.blp,
 )
 COMMANDS = (users_cli, complaints_cli, seed_command, demo_command, scheduler_cli, surveys_cli, analytics_cli)
 # Each package's jobs.py (run by `flask scheduler run`) and its gauges for /metrics.
@@ -96,6 +99,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(staff_pages.bp)
     app.register_blueprint(analytics_pages.bp)  # after the workbench: analysts land on the dashboard
     init_surveys(app)  # survey pages, QUALITYLINE_SURVEY_* settings, the call-back hook for complaints
+    init_open311(app)  # GeoReport v2 endpoint, QUALITYLINE_OPEN311_* settings, import and key commands
     for command in COMMANDS:
         app.cli.add_command(command)
     return app

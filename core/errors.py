@@ -92,12 +92,24 @@ def flatten_errors(messages: Any, prefix: str = "") -> dict[str, list[str]]:
 
 
 HTML_ERRORS_KEY = "qualityline.html_error_page"
+# {path prefix: render(code, description)} for parts of the site with their own error format (Open311).
+PREFIX_ERRORS_KEY = "qualityline.prefix_error_pages"
+
+
+def prefix_error_page(path: str) -> Callable[[int, str], Any] | None:
+    """The error renderer registered for the prefix `path` starts with, if any."""
+    for prefix, render in current_app.extensions.get(PREFIX_ERRORS_KEY, {}).items():
+        if path.startswith(prefix):
+            return render
+    return None
 
 
 class Api(_SmorestApi):
     """flask-smorest Api whose HTTP errors use the project's error body with flat field names."""
 
     def handle_http_exception(self, error: HTTPException):
+        if (render := prefix_error_page(request.path)) is not None:
+            return render(error.code or 500, error.description or "")
         # The web layer registers a page renderer so browsers get HTML, not JSON, outside /api/.
         html_error_page: Callable[[int, str], Any] | None = current_app.extensions.get(HTML_ERRORS_KEY)
         if html_error_page is not None and not request.path.startswith("/api/"):

@@ -44,6 +44,10 @@ def _warn_uncovered(year: int) -> None:
     log.warning("chinese-calendar has no schedule for %s; using weekends + fixed holidays", year)
 
 
+# The national schedule is data shipped with chinese-calendar, so a day's answer never changes while the
+# process runs; memoised because deadline arithmetic asks about the same days over and over (bulk
+# imports walk ~50 days per case, the SLA scan every open case's deadline).
+@cache
 def national_is_workday(day: date) -> bool:
     """Working day by the national schedule (fallback rule outside chinese-calendar's years)."""
     try:

@@ -23,6 +23,14 @@ from core.db import db
 PASSWORD = "secret-pass-1"
 # Emptied after every test, children first; catalogues (regions, categories) stay seeded.
 TRANSACTIONAL_TABLES = (
+    # open311 (first: updates point at case events, requests and imports at cases, keys at users)
+    "open311_updates",
+    "open311_requests",
+    "open311_api_keys",
+    "open311_service_changes",
+    "open311_service_attributes",
+    "imported_cases",
+    "case_imports",
     # indicators (first: their components point at surveys and users)
     "indicator_components",
     "indicators",

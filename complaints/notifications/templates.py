@@ -27,7 +27,13 @@ CITIZEN_TEMPLATES = (
     "mediation_terminated",
     "callback_invitation",
 )
-STAFF_TEMPLATES = ("sla_urge", "sla_escalation", "rectification_overdue", "mediation_terminated_staff")
+STAFF_TEMPLATES = (
+    "sla_urge",
+    "sla_escalation",
+    "rectification_overdue",
+    "mediation_terminated_staff",
+    "open311_update",
+)
 
 OUTCOMES = {
     "zh-CN": {
@@ -227,6 +233,17 @@ TEXTS: dict[str, dict[str, tuple[str, str]]] = {
             "Mediation ended {{ tracking_code }}",
             "The mediation period of case {{ tracking_code }} ended ({{ handling_due_at|date }}); the system "
             "closed the mediation and told the complainant.",
+        ),
+    },
+    "open311_update": {
+        "zh-CN": (
+            "市民补充信息 {{ tracking_code }}",
+            "案件{{ tracking_code }}收到市民经 Open311 合作方发来的补充信息，请在案件记录中查看。",
+        ),
+        "en": (
+            "Citizen update {{ tracking_code }}",
+            "Case {{ tracking_code }} received an update from the citizen through an Open311 partner; "
+            "read it in the case events.",
         ),
     },
 }

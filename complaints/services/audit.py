@@ -6,6 +6,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import select
@@ -15,6 +16,51 @@ from core.auth.models import User
 from core.db import db
 
 GENESIS_HASH = "0" * 64
+# One encoder for every digest: json.dumps with these options would build a new encoder per call,
+# which is most of the cost when a bulk import or verify-audit hashes hundreds of thousands of events.
+_CANONICAL_JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
+
+
+@lru_cache(maxsize=4096)
+def _utc_iso(at: datetime) -> str:
+    # Cached: the events of one case share a few moments, and bulk writers hash many events in a row.
+    return at.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def canonical_json(value: Any) -> str:
+    """The canonical JSON the audit digests are computed over (sorted keys, no spaces)."""
+    return _CANONICAL_JSON.encode(value)
+
+
+def event_digest_with_payload_json(
+    prev_hash: str,
+    case_id: int,
+    seq: int,
+    action: str,
+    from_state: str | None,
+    to_state: str,
+    actor_id: int | None,
+    actor_role: str,
+    at: datetime,
+    reason: str | None,
+    payload_json: str,
+) -> str:
+    """event_digest for a payload already in canonical_json (a bulk writer stores that same text)."""
+    head = _CANONICAL_JSON.encode(
+        [
+            case_id,
+            seq,
+            action,
+            from_state,
+            to_state,
+            actor_id,
+            actor_role,
+            _utc_iso(at),
+            reason,
+        ]
+    )
+    # The canonical JSON of the whole list is the head's items, a comma, the payload's, "]".
+    return hashlib.sha256((prev_hash + head[:-1] + "," + payload_json + "]").encode()).hexdigest()
 
 
 def event_digest(
@@ -31,25 +77,19 @@ def event_digest(
     payload: dict[str, Any],
 ) -> str:
     """SHA-256 over the previous hash and a canonical JSON of the event's fields."""
-    body = json.dumps(
-        [
-            case_id,
-            seq,
-            action,
-            from_state,
-            to_state,
-            actor_id,
-            actor_role,
-            at.astimezone(UTC).isoformat(timespec="microseconds"),
-            reason,
-            payload,
-        ],
-        ensure_ascii=False,
-        sort_keys=True,
-        separators=(",", ":"),
-        default=str,
+    return event_digest_with_payload_json(
+        prev_hash,
+        case_id,
+        seq,
+        action,
+        from_state,
+        to_state,
+        actor_id,
+        actor_role,
+        at,
+        reason,
+        canonical_json(payload),
     )
-    return hashlib.sha256((prev_hash + body).encode()).hexdigest()
 
 
 def append_event(

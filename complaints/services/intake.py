@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import json
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -25,7 +26,7 @@ from core.db import db, utcnow
 from core.errors import InvalidInput
 
 # Crockford base32: no I, L, O, U, so codes survive being read out over the phone.
-_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+TRACKING_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,7 @@ def hash_access_key(key: str) -> str:
 
 
 def _random_code(length: int) -> str:
-    return "".join(secrets.choice(_ALPHABET) for _ in range(length))
+    return "".join(secrets.choice(TRACKING_ALPHABET) for _ in range(length))
 
 
 def _derived_access_key(idempotency_key: str, tracking_code: str) -> str:
@@ -53,7 +54,7 @@ def _derived_access_key(idempotency_key: str, tracking_code: str) -> str:
         f"{idempotency_key}\0{tracking_code}".encode(),
         hashlib.sha256,
     ).digest()
-    return "".join(_ALPHABET[b % 32] for b in mac[:16])
+    return "".join(TRACKING_ALPHABET[b % 32] for b in mac[:16])
 
 
 def _request_hash(data: dict[str, Any]) -> str:
@@ -140,6 +141,7 @@ def _register(
     allow_incomplete: bool,
     idempotency_key: str | None,
     request_hash: str | None,
+    on_registered: Callable[[Case], None] | None = None,
 ) -> IntakeResult:
     received = utcnow()
     case = _build_case(data, allow_incomplete, received)
@@ -160,6 +162,8 @@ def _register(
     queue_notice(case, "receipt", {"acceptance_due_at": case.acceptance_due_at.isoformat()})
     if idempotency_key:
         db.session.add(IdempotencyKey(key=idempotency_key, request_hash=request_hash, case_id=case.id))
+    if on_registered is not None:
+        on_registered(case)  # an adapter's own rows (e.g. Open311's) join the same transaction
     db.session.commit()
     return IntakeResult(case, access_key)
 
@@ -174,14 +178,19 @@ def _replay(idempotency_key: str, request_hash: str) -> IntakeResult | None:
     return IntakeResult(case, _derived_access_key(idempotency_key, case.tracking_code), replayed=True)
 
 
-def submit_complaint(data: dict[str, Any], idempotency_key: str | None = None) -> IntakeResult:
-    """A citizen's submission, all required fields enforced; a repeated Idempotency-Key returns its case."""
+def submit_complaint(
+    data: dict[str, Any],
+    idempotency_key: str | None = None,
+    on_registered: Callable[[Case], None] | None = None,
+) -> IntakeResult:
+    """A citizen's submission, all required fields enforced; a repeated Idempotency-Key returns its case.
+    `on_registered(case)` runs inside the registering transaction (not on a replay)."""
     data = {**data, "priority": "normal"}
     request_hash = _request_hash(data) if idempotency_key else None
     if idempotency_key and (replay := _replay(idempotency_key, request_hash)):
         return replay
     try:
-        return _register(data, None, False, idempotency_key, request_hash)
+        return _register(data, None, False, idempotency_key, request_hash, on_registered)
     except IntegrityError:
         # A concurrent retry with the same key won the insert; hand back its case.
         db.session.rollback()

@@ -15,6 +15,7 @@ from pathlib import Path
 from prometheus_client.parser import text_string_to_metric_families
 
 from core.config import SETTINGS
+from open311.settings import OPEN311_SETTINGS
 from surveys.settings import SURVEY_SETTINGS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -24,8 +25,8 @@ GUNICORN_VARIABLES = {"BIND", "WORKERS", "TIMEOUT", "FORWARDED_ALLOW_IPS"}
 
 def test_env_example_documents_every_setting_and_nothing_else():
     text = (DEPLOY / "env.example").read_text()
-    named = set(re.findall(r"^#?QUALITYLINE_([A-Z_]+)=", text, flags=re.MULTILINE))
-    assert set(SETTINGS) | set(SURVEY_SETTINGS) | GUNICORN_VARIABLES == named
+    named = set(re.findall(r"^#?QUALITYLINE_([A-Z0-9_]+)=", text, flags=re.MULTILINE))
+    assert set(SETTINGS) | set(SURVEY_SETTINGS) | set(OPEN311_SETTINGS) | GUNICORN_VARIABLES == named
     for line in text.splitlines():
         if line and not line.startswith("#"):
             assert re.fullmatch(r"[A-Z_]+=\S.*", line) and " #" not in line, line  # systemd syntax
