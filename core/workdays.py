@@ -8,6 +8,7 @@ official schedule as overrides (the State Council publishes it each November).
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import cache
@@ -57,14 +58,32 @@ def national_is_workday(day: date) -> bool:
         return day.weekday() < 5 and (day.month, day.day) not in _FIXED_HOLIDAYS
 
 
+# Cumulative national working-day counts from _COUNT_BASE (index 0 = the base day), grown on demand and
+# shared by every calendar of the process: building them costs ~0.3 s per 20 years, once.
+_NATIONAL_COUNTS: list[int] = [0]
+_COUNTS_LOCK = threading.Lock()
+
+
+def _national_number(day: date) -> int:
+    """National working days after _COUNT_BASE up to and including `day`."""
+    index = (day - _COUNT_BASE).days
+    if index < 0:
+        raise ValueError(f"{day} is before {_COUNT_BASE}")
+    if index >= len(_NATIONAL_COUNTS):
+        with _COUNTS_LOCK:  # web workers' threads may grow it at once
+            current = _COUNT_BASE + timedelta(days=len(_NATIONAL_COUNTS) - 1)
+            while len(_NATIONAL_COUNTS) <= index:
+                current += timedelta(days=1)
+                _NATIONAL_COUNTS.append(_NATIONAL_COUNTS[-1] + national_is_workday(current))
+    return _NATIONAL_COUNTS[index]
+
+
 @dataclass(frozen=True)
 class WorkCalendar:
     """The working-day calendar in force: national schedule + overrides, in one local time zone."""
 
     tz: ZoneInfo
     overrides: dict[date, bool] = field(default_factory=dict)
-    # Cumulative working-day counts from _COUNT_BASE, grown on demand (index 0 = the base day itself).
-    _counts: list[int] = field(default_factory=lambda: [0], compare=False, repr=False)
 
     def is_workday(self, day: date) -> bool:
         """True if `day` is a working day."""
@@ -102,16 +121,13 @@ class WorkCalendar:
 
     def workday_number(self, day: date) -> int:
         """Working days from _COUNT_BASE (exclusive) up to and including `day`: differences of two of
-        these count the working days between dates in O(1), for statistics over millions of cases."""
-        counts = self._counts
-        index = (day - _COUNT_BASE).days
-        if index < 0:
-            raise ValueError(f"{day} is before {_COUNT_BASE}")
-        current = _COUNT_BASE + timedelta(days=len(counts) - 1)
-        while len(counts) <= index:
-            current += timedelta(days=1)
-            counts.append(counts[-1] + self.is_workday(current))
-        return counts[index]
+        these count the working days between dates in O(1), for statistics over millions of cases.
+        The national counts are shared by the process; this calendar's few overrides correct them."""
+        number = _national_number(day)
+        for override, is_workday in self.overrides.items():
+            if _COUNT_BASE < override <= day:
+                number += int(is_workday) - int(national_is_workday(override))
+        return number
 
     def workdays_between(self, start: datetime, end: datetime) -> int:
         """Working days after start's date up to and including end's date (0 if end is not later)."""
