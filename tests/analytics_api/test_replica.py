@@ -41,3 +41,5 @@ def test_analytics_reads_go_to_the_replica_and_other_areas_stay_on_the_primary(a
     finally:
         for engine in engines.values():
             engine.dispose()
+        # The extension object is shared by every app of the test session: forget the replica's bind.
+        db.metadatas.pop("analytics", None)

@@ -259,12 +259,12 @@ def test_posts_are_rate_limited_per_key(tmp_path):
             "OPEN311_RATE_LIMIT": "2 per minute",
         }
     )
-    with app.app_context():
-        db.create_all()  # a throwaway database for this app only
-        seed_catalogues()
-        first, other = create_api_key("kiosks")[1], create_api_key("another partner")[1]
-        geo = GeoReport(app.test_client(), first)
-        try:
+    try:
+        with app.app_context():
+            db.create_all(bind_key=None)  # a throwaway database for this app only
+            seed_catalogues()
+            first, other = create_api_key("kiosks")[1], create_api_key("another partner")[1]
+            geo = GeoReport(app.test_client(), first)
             geo.post("requests", **request_form())
             geo.post("requests", **request_form())
             body = geo.post("requests", schemas.ERRORS, expect=429, **request_form()).json
@@ -275,5 +275,5 @@ def test_posts_are_rate_limited_per_key(tmp_path):
             # A wrong key is limited by the client address, so guessing keys gets nowhere fast.
             statuses = [geo.post_raw("requests", api_key=f"o311_guess{i}").status_code for i in range(3)]
             assert statuses == [403, 403, 429]
-        finally:
-            limiter.enabled = False  # the limiter object is shared by every app in this process
+    finally:
+        limiter.enabled = False  # the limiter object is shared by every app in this process
