@@ -17,19 +17,23 @@ from core.errors import InvalidInput
 
 
 def hotspot_panel(filters: Filters) -> PanelContent | None:
-    """Rising categories and districts of the view's last month (None before the first case)."""
+    """Rising categories and districts of the view's last month (None when there is nothing to compare)."""
     last = filters.end - timedelta(days=1)
     first = min(date(last.year, last.month, 1), current_month()[0])
     try:
         period = resolve_period(first, add_months(first, 1), True, BASELINE)
     except InvalidInput:
         return None
-    rows = []
+    rows, tested = [], 0
     for dimension in ("category", "region"):
-        for unit in find_rising_units(period, dimension, ALPHA, MIN_COUNT):
+        units = find_rising_units(period, dimension, ALPHA, MIN_COUNT)
+        tested += len(units)
+        for unit in units:
             if unit.flagged:
                 baseline = "—" if unit.test.baseline_mean is None else f"{unit.test.baseline_mean:.1f}"
                 rows.append([unit.name or unit.key, str(DIMENSIONS[dimension]), unit.test.observed, baseline])
+    if not tested:
+        return None  # no complaint in the month or its baseline: nothing to compare
     month = first.strftime("%Y-%m")
     return PanelContent(
         [_("Rising"), _("Look at"), _("This month"), _("Expected count")],
