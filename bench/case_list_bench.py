@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import time
 from pathlib import Path
 
+from benchdb import recreate_database, timed  # bench/ is on sys.path when run
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import select, text
 
 from complaints.services.catalogue import create_routing_rule, seed_catalogues
 from complaints.services.queries import encode_cursor
@@ -58,15 +57,6 @@ CROSS JOIN (SELECT array_agg(id ORDER BY code) AS ids FROM departments) d
 """
 
 
-def recreate_database(url: str) -> None:
-    parsed = make_url(url)
-    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{parsed.database}"'))
-    admin.dispose()
-
-
 def load(app, n: int) -> dict[str, str]:
     with app.app_context():
         upgrade()
@@ -84,16 +74,6 @@ def load(app, n: int) -> dict[str, str]:
         db.session.commit()
         print(f"loaded {n:,} cases in {time.perf_counter() - started:.1f} s")
         return tokens
-
-
-def timed(fn, repeat: int) -> dict[str, float]:
-    samples = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - started) * 1000)
-    samples.sort()
-    return {"p50_ms": statistics.median(samples), "p95_ms": samples[int(0.95 * (len(samples) - 1))]}
 
 
 def main() -> None:

@@ -28,8 +28,9 @@ import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from benchdb import recreate_database  # bench/ is on sys.path when run
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
 
 from complaints.models import CaseEvent
@@ -42,17 +43,12 @@ from open311.importing.service import import_cases
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).parent / "results" / "import.json"
 MAPPING = ROOT / "open311" / "mappings" / "sf311.toml"
-SAMPLE = Path("/work/shared/data/sf311/sf311_sample_10k.csv.gz")
+# The reference data sits beside the checkout (../shared/data) unless QUALITYLINE_REFERENCE_DATA says where.
+REFERENCE = Path(
+    os.environ.get("QUALITYLINE_REFERENCE_DATA", Path(__file__).resolve().parents[2] / "shared" / "data")
+)
+SAMPLE = REFERENCE / "sf311" / "sf311_sample_10k.csv.gz"
 DEPARTMENTS = ("SF-PUC", "SF-HA", "SF-MTA", "SF-DPW", "SF-311")
-
-
-def recreate_database(url: str) -> None:
-    parsed = make_url(url)
-    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{parsed.database}"'))
-    admin.dispose()
 
 
 def _shift(value: str, weeks: int) -> str:

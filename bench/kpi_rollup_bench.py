@@ -22,7 +22,7 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
-from case_list_bench import recreate_database, timed  # same folder: bench/ is on sys.path when run
+from benchdb import recreate_database, timed  # bench/ is on sys.path when run
 from flask_migrate import upgrade
 from sqlalchemy import text
 

@@ -26,9 +26,9 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+from benchdb import recreate_database  # bench/ is on sys.path when run
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, select, text
 
 from complaints.models import Case, CaseEvent, Notification
 from complaints.services import sla
@@ -61,15 +61,6 @@ CROSS JOIN LATERAL (SELECT (SELECT array_agg(id ORDER BY code) FROM departments)
   now() - interval '30 days' + (g % 100000) * interval '86.4 seconds' AS due) d
 """
 BASELINE = "UPDATE cases SET sla_flag = 'overdue' WHERE next_due_at < now()"
-
-
-def recreate_database(url: str) -> None:
-    parsed = make_url(url)
-    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{parsed.database}"'))
-    admin.dispose()
 
 
 def vacuum() -> None:
