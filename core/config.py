@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,14 @@ SETTINGS: dict[str, tuple[Any, Any, str]] = {
     "PASSWORD_HASH_METHOD": ("scrypt", str, "werkzeug password hash method (scrypt, or pbkdf2:sha256:N)"),
     "INTAKE_RATE_LIMIT": ("10 per minute;100 per day", str, "Web form submissions per client address"),
     "RATELIMIT_STORAGE_URI": ("memory://", str, "Rate-limit counters (redis://host:6379 shares them)"),
-    "SESSION_COOKIE_SECURE": (False, bool, "Staff session cookie over HTTPS only (true in production)"),
+    "SESSION_COOKIE_SECURE": (False, bool, "Cookies over HTTPS only (true in production)"),
+    # Staff sign-in and sessions (core/auth/lockout.py, core/web/sessions.py).
+    "SESSION_IDLE_MINUTES": (30, int, "A staff web session unused this long ends (sign in again)"),
+    "SESSION_MAX_HOURS": (12, int, "A staff web session ends this long after sign-in, used or not"),
+    "LOGIN_MAX_FAILURES": (5, int, "Wrong passwords within the window that lock an account (0: never)"),
+    "LOGIN_FAILURE_WINDOW_MINUTES": (15, int, "Window in which wrong passwords are counted"),
+    "LOGIN_LOCK_MINUTES": (15, int, "How long a locked account refuses every password"),
+    "LOGIN_RATE_LIMIT": ("10 per minute;100 per day", str, "Failed sign-ins (web, API) per client address"),
     # Scheduler, SLA engine, notifications (core/scheduler, complaints/jobs.py, complaints/notifications).
     "SCHEDULER_SCAN_SECONDS": (60.0, float, "Interval of the SLA, escalation, mediation and follow-up jobs"),
     "SCHEDULER_OUTBOX_SECONDS": (10.0, float, "Interval of the outbox delivery job"),
@@ -88,5 +96,13 @@ def load_settings(instance_path: str) -> dict[str, Any]:
         BABEL_DEFAULT_TIMEZONE=config["TIMEZONE"],
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SECURE=config["SESSION_COOKIE_SECURE"],
+        # Flask also refuses a session cookie signed longer ago than this; staff sessions are re-signed on
+        # every request, so it bounds abandoned cookies (core/web/sessions.py enforces idle and maximum).
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=config["SESSION_MAX_HOURS"]),
+        # Flask-Login's remember-me cookie is never issued; if it ever is, it gets the same flags.
+        REMEMBER_COOKIE_SECURE=config["SESSION_COOKIE_SECURE"],
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
     )
     return config

@@ -35,9 +35,20 @@ def create_user(
 @click.argument("username")
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 def reset_password(username: str, password: str) -> None:
-    """Set a new password and revoke the user's tokens."""
+    """Set a new password, revoke the user's tokens and lift a lockout."""
     try:
         services.reset_password(username, password)
     except DomainError as exc:
         raise click.ClickException(exc.message) from exc
-    click.echo(f"password reset for {username}; existing tokens revoked")
+    click.echo(f"password reset for {username}; existing tokens and web sessions revoked")
+
+
+@users_cli.command("unlock")
+@click.argument("username")
+def unlock(username: str) -> None:
+    """Lift a login lockout (after too many wrong passwords) before it runs out."""
+    try:
+        services.unlock_user(username)
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(f"{username} unlocked")

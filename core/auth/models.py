@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 
 from flask_login import UserMixin
@@ -39,8 +40,18 @@ class User(UserMixin, db.Model):
     department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"), index=True)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Login lockout (core/auth/lockout.py): wrong passwords since the window start, and the lock's end.
+    failed_login_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    failed_login_since: Mapped[datetime | None]
+    locked_until: Mapped[datetime | None]
 
     department: Mapped[Department | None] = relationship(lazy="joined")
+
+    def get_id(self) -> str:
+        """Flask-Login's session identity: the id and a stamp of the password hash, so setting a new
+        password ends every web session signed in with the old one (the hash is salted: the stamp in the
+        signed, readable cookie says nothing about the password)."""
+        return f"{self.id}:{hashlib.sha256(self.password_hash.encode()).hexdigest()[:16]}"
 
     def set_password(self, password: str, method: str = "scrypt") -> None:
         """Store a salted slow hash (scrypt by default), never the password."""

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from flask import request
 from flask_smorest import Blueprint
 
 from core.auth import services
-from core.auth.guard import bearer_token, staff_required
+from core.auth.guard import bearer_token, current_staff, staff_required
 from core.auth.roles import Role
 from core.auth.schemas import (
     DepartmentIn,
@@ -17,16 +18,19 @@ from core.auth.schemas import (
     UserOut,
     UserPatchIn,
 )
+from core.web.extensions import login_limit
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1", description="Staff tokens, users and departments")
 
 
 @blp.route("/auth/tokens", methods=["POST"])
+@login_limit
 @blp.arguments(TokenIn)
 @blp.response(201, TokenOut)
 def create_token(body: dict):
-    """Exchange username and password for a bearer token."""
-    user = services.authenticate(body["username"], body["password"])
+    """Exchange username and password for a bearer token (failed attempts are throttled per client and
+    lock the account after LOGIN_MAX_FAILURES; every failure gets the same 401)."""
+    user = services.authenticate(body["username"], body["password"], request.remote_addr)
     token, expires_at = services.issue_token(user)
     return {"token": token, "expires_at": expires_at}
 
@@ -89,5 +93,13 @@ def update_user(body: dict, username: str):
 @blp.arguments(PasswordIn)
 @blp.response(204)
 def reset_password(body: dict, username: str):
-    """Set a new password and revoke the user's tokens (admin)."""
-    services.reset_password(username, body["password"])
+    """Set a new password, revoke the user's tokens and lift a lockout (admin)."""
+    services.reset_password(username, body["password"], by=current_staff().username)
+
+
+@blp.route("/users/<username>/unlock", methods=["POST"])
+@staff_required(Role.ADMIN)
+@blp.response(200, UserOut)
+def unlock_user(username: str):
+    """Lift a login lockout before it runs out (admin)."""
+    return services.unlock_user(username, by=current_staff().username)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from core.auth.roles import Role
+from core.clock import utcnow
 
 ROLE_VALUES = [r.value for r in Role]
 
@@ -56,3 +57,8 @@ class UserOut(Schema):
     role = fields.String()
     department_code = fields.Function(lambda u: u.department.code if u.department else None)
     is_active = fields.Boolean()
+    locked_until = fields.Method("_locked_until", metadata={"description": "end of a login lockout, if any"})
+
+    def _locked_until(self, user) -> str | None:
+        locked = user.locked_until
+        return locked.isoformat() if locked is not None and locked > utcnow() else None

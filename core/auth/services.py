@@ -11,32 +11,36 @@ from flask import current_app
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from core.auth import lockout
 from core.auth.models import ApiToken, Department, User
+from core.auth.passwords import check_password_policy
 from core.auth.roles import DEPARTMENT_BOUND_ROLES, Role
 from core.db import db, utcnow
 from core.errors import Conflict, InvalidInput, NotFound, Unauthorized
 from core.regions import Region
 
-MIN_PASSWORD_LENGTH = 8
-
 
 @cache
-def _dummy_hash() -> str:
-    # Compared when the username is unknown, so a miss costs as much time as a wrong password.
-    return generate_password_hash(secrets.token_hex(8))
+def _dummy_hash(method: str) -> str:
+    # Compared when the username is unknown, so a miss costs as much time as a wrong password (same method).
+    return generate_password_hash(secrets.token_hex(8), method=method)
+
+
+def wrong_credentials_message() -> str:
+    """The one refusal of a sign-in: wrong password, unknown name, locked or inactive account alike."""
+    config = current_app.config
+    if not config["LOGIN_MAX_FAILURES"]:
+        return "wrong username or password"
+    return (
+        f"wrong username or password (after {config['LOGIN_MAX_FAILURES']} failures within "
+        f"{config['LOGIN_FAILURE_WINDOW_MINUTES']} minutes an account is locked for "
+        f"{config['LOGIN_LOCK_MINUTES']} minutes)"
+    )
 
 
 def hash_token(token: str) -> str:
     """SHA-256 of a bearer token: tokens are 256-bit random, so a fast hash is enough."""
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-def check_password_policy(password: str) -> None:
-    """Refuse short passwords and passwords without both letters and digits."""
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidInput("password", f"must be at least {MIN_PASSWORD_LENGTH} characters")
-    if not (any(c.isalpha() for c in password) and any(c.isdigit() for c in password)):
-        raise InvalidInput("password", "must contain letters and digits")
 
 
 def get_department(code: str) -> Department:
@@ -69,7 +73,7 @@ def create_user(
     if not username or len(username) > 64:
         raise InvalidInput("username", "must be 1 to 64 characters")
     department = _check_role_department(role, department_code)
-    check_password_policy(password)
+    check_password_policy(password, username)
     if db.session.scalar(select(User.id).where(User.username == username)) is not None:
         raise Conflict(f"user {username!r} exists", {"username": ["already taken"]})
     user = User(username=username, role=role, department=department, display_name=display_name or username)
@@ -79,18 +83,40 @@ def create_user(
     return user
 
 
-def reset_password(username: str, password: str) -> User:
-    """Set a new password and revoke the user's live tokens."""
+def get_user(username: str) -> User:
+    """Return the account with this username or raise NotFound."""
     user = db.session.scalar(select(User).where(User.username == username))
     if user is None:
         raise NotFound(f"unknown user {username!r}")
-    check_password_policy(password)
-    user.set_password(password, current_app.config["PASSWORD_HASH_METHOD"])
+    return user
+
+
+def _revoke_tokens(user: User) -> None:
     now = utcnow()
     for token in db.session.scalars(
         select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
     ):
         token.revoked_at = now
+
+
+def reset_password(username: str, password: str, by: str = "cli") -> User:
+    """Set a new password, revoke the user's live tokens and lift a lock (web sessions end by themselves:
+    their identity carries a stamp of the old password hash)."""
+    user = get_user(username)
+    check_password_policy(password, username)
+    user.set_password(password, current_app.config["PASSWORD_HASH_METHOD"])
+    _revoke_tokens(user)
+    if lockout.is_locked(user, utcnow()) or user.failed_login_count:
+        lockout.unlock(user, by)
+    lockout.security_log.warning("password reset: user=%r by=%s; tokens revoked", username, by)
+    db.session.commit()
+    return user
+
+
+def unlock_user(username: str, by: str = "cli") -> User:
+    """Lift a login lockout before it runs out (an administrator's decision)."""
+    user = get_user(username)
+    lockout.unlock(user, by)
     db.session.commit()
     return user
 
@@ -102,10 +128,9 @@ def update_user(
     department_code: str | None = None,
     is_active: bool | None = None,
 ) -> User:
-    """Change a user's role, department or active flag."""
-    user = db.session.scalar(select(User).where(User.username == username))
-    if user is None:
-        raise NotFound(f"unknown user {username!r}")
+    """Change a user's role, department or active flag (deactivating revokes the user's tokens, so a
+    later reactivation does not bring old tokens back)."""
+    user = get_user(username)
     new_role = role or user.role
     new_code = (
         department_code
@@ -116,6 +141,8 @@ def update_user(
     user.role = new_role
     if is_active is not None:
         user.is_active = is_active
+        if not is_active:
+            _revoke_tokens(user)
     db.session.commit()
     return user
 
@@ -125,14 +152,32 @@ def list_users() -> list[User]:
     return list(db.session.scalars(select(User).order_by(User.username)))
 
 
-def authenticate(username: str, password: str) -> User:
-    """Return the active user with these credentials or raise Unauthorized."""
+def authenticate(username: str, password: str, source: str | None = None) -> User:
+    """Return the active, unlocked user with these credentials or raise Unauthorized with one message for
+    every failure, so a caller cannot tell an unknown name from a wrong password or a locked account.
+    `source` (the client address) only goes into the security log."""
     user = db.session.scalar(select(User).where(User.username == username))
     if user is None:
-        check_password_hash(_dummy_hash(), password)
-        raise Unauthorized("wrong username or password")
-    if not user.check_password(password) or not user.is_active:
-        raise Unauthorized("wrong username or password")
+        check_password_hash(_dummy_hash(current_app.config["PASSWORD_HASH_METHOD"]), password)
+        lockout.security_log.warning("login failed: unknown user=%r source=%s", username, source)
+        raise Unauthorized(wrong_credentials_message())
+    password_ok = user.check_password(password)  # also when locked: a locked account costs the same time
+    now = utcnow()
+    if lockout.is_locked(user, now):
+        lockout.security_log.warning(
+            "login refused: user=%r is locked until %s source=%s",
+            username,
+            user.locked_until.isoformat() if user.locked_until else None,
+            source,
+        )
+        raise Unauthorized(wrong_credentials_message())
+    if not password_ok:
+        lockout.record_failure(user, now, source)
+        raise Unauthorized(wrong_credentials_message())
+    if not user.is_active:
+        lockout.security_log.warning("login refused: user=%r is inactive source=%s", username, source)
+        raise Unauthorized(wrong_credentials_message())
+    lockout.clear_failures(user)
     return user
 
 

@@ -9,23 +9,28 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user
 
 from core.auth.models import User
 from core.auth.roles import Role
 from core.auth.services import authenticate
 from core.db import db
 from core.errors import Unauthorized
-from core.web.extensions import limiter, login_manager
+from core.web.extensions import login_limit, login_manager
+from core.web.sessions import end_staff_session, start_staff_session
 
 bp = Blueprint("staff_auth", __name__, url_prefix="/staff")
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    """Flask-Login hook: the active user of a session, or None (which logs the session out)."""
+def load_user(session_id: str) -> User | None:
+    """Flask-Login hook: the active user of a session, or None (which logs the session out). The id
+    carries a stamp of the password hash (User.get_id), so a session from before a reset is refused."""
+    user_id, _, _stamp = session_id.partition(":")
     user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-    return user if user is not None and user.is_active else None
+    if user is None or not user.is_active or user.get_id() != session_id:
+        return None
+    return user
 
 
 STAFF_HOMES_KEY = "qualityline.staff_homes"
@@ -50,19 +55,32 @@ def _safe_next(target: str | None, user: User) -> str:
     return url_for(homes[0][0]) if homes else url_for("site.home")
 
 
+def _wrong_credentials() -> str:
+    config = current_app.config
+    if not config["LOGIN_MAX_FAILURES"]:
+        return _("Wrong username or password.")
+    return _(
+        "Wrong username or password. After %(failures)s failed attempts within %(window)s minutes "
+        "an account is locked for %(minutes)s minutes.",
+        failures=config["LOGIN_MAX_FAILURES"],
+        window=config["LOGIN_FAILURE_WINDOW_MINUTES"],
+        minutes=config["LOGIN_LOCK_MINUTES"],
+    )
+
+
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit("10 per minute", methods=["POST"])
+@login_limit
 def login():
-    """Sign-in form."""
+    """Sign-in form (failures are throttled per address and lock the account; all look the same)."""
     error = None
     username = request.form.get("username", "")
     if request.method == "POST":
         try:
-            user = authenticate(username, request.form.get("password", ""))
+            user = authenticate(username, request.form.get("password", ""), request.remote_addr)
         except Unauthorized:
-            error = _("Wrong username or password.")
+            error = _wrong_credentials()
         else:
-            login_user(user)
+            start_staff_session(user)
             return redirect(_safe_next(request.args.get("next"), user))
     return render_template("auth/login.html", error=error, username=username), (401 if error else 200)
 
@@ -70,7 +88,7 @@ def login():
 @bp.post("/logout")
 def logout():
     """Sign out (POST, so a link on another site cannot log staff out)."""
-    logout_user()
+    end_staff_session()
     return redirect(url_for("staff_auth.login"))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from flask import Blueprint, Flask, make_response, redirect, render_template, request
+from flask import Blueprint, Flask, current_app, make_response, redirect, render_template, request
 from flask_babel import format_date, format_datetime, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -17,6 +17,7 @@ from core.web.auth import bp as auth_bp
 from core.web.auth import staff_homes
 from core.web.extensions import babel, csrf, limiter, login_manager
 from core.web.i18n import DEFAULT_LOCALE, LANG_COOKIE, LANGUAGES, select_locale
+from core.web.sessions import expire_staff_session
 
 TRANSLATIONS_DIR = str(Path(__file__).resolve().parent.parent / "translations")
 
@@ -30,7 +31,14 @@ def switch_language(code: str):
     target = request.referrer if request.referrer and request.referrer.startswith(request.host_url) else "/"
     response = make_response(redirect(target))
     if code in LANGUAGES:
-        response.set_cookie(LANG_COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+        response.set_cookie(
+            LANG_COOKIE,
+            code,
+            max_age=365 * 24 * 3600,
+            samesite="Lax",
+            httponly=True,
+            secure=current_app.config["SESSION_COOKIE_SECURE"],
+        )
     return response
 
 
@@ -44,6 +52,7 @@ def init_web(app: Flask, api_blueprints: tuple[Blueprint, ...]) -> None:
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # the token lives as long as the session
     login_manager.init_app(app)
     login_manager.login_view = "staff_auth.login"
+    app.before_request(expire_staff_session)
     csrf.init_app(app)
     for blueprint in api_blueprints:
         csrf.exempt(blueprint)  # bearer-token JSON API: no cookie, so no cross-site request forgery

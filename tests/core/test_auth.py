@@ -114,17 +114,17 @@ def test_admin_routes_refuse_other_roles(client, org):
 def test_users_cli(ctx, org):
     runner = ctx.test_cli_runner()
     result = runner.invoke(
-        args=["users", "create", "clerk", "--role", "operator", "--password", "clerk-pass-1"]
+        args=["users", "create", "clerk", "--role", "operator", "--password", "filing-desk7"]
     )
     assert result.exit_code == 0 and "created clerk (operator)" in result.output
-    dup = runner.invoke(args=["users", "create", "clerk", "--role", "operator", "--password", "clerk-pass-1"])
+    dup = runner.invoke(args=["users", "create", "clerk", "--role", "operator", "--password", "filing-desk7"])
     assert dup.exit_code != 0 and "exists" in dup.output
-    handler = runner.invoke(args=["users", "create", "h9", "--role", "handler", "--password", "clerk-pass-1"])
+    handler = runner.invoke(args=["users", "create", "h9", "--role", "handler", "--password", "filing-desk7"])
     assert handler.exit_code != 0 and "department" in handler.output
-    reset = runner.invoke(args=["users", "reset-password", "clerk", "--password", "new-pass-22"])
+    reset = runner.invoke(args=["users", "reset-password", "clerk", "--password", "new-desk-pass-22"])
     assert reset.exit_code == 0
     user = db.session.scalar(select(User).where(User.username == "clerk"))
     db.session.refresh(user)
-    assert user.check_password("new-pass-22") and not user.check_password("clerk-pass-1")
-    missing = runner.invoke(args=["users", "reset-password", "ghost", "--password", "new-pass-22"])
+    assert user.check_password("new-desk-pass-22") and not user.check_password("filing-desk7")
+    missing = runner.invoke(args=["users", "reset-password", "ghost", "--password", "new-desk-pass-22"])
     assert missing.exit_code != 0
