@@ -21,7 +21,7 @@ SETTINGS: dict[str, tuple[Any, Any, str]] = {
     "PASSWORD_HASH_METHOD": ("scrypt", str, "werkzeug password hash method (scrypt, or pbkdf2:sha256:N)"),
     "INTAKE_RATE_LIMIT": ("10 per minute;100 per day", str, "Web form submissions per client address"),
     "RATELIMIT_STORAGE_URI": ("memory://", str, "Rate-limit counters (redis://host:6379 shares them)"),
-    "SESSION_COOKIE_SECURE": (False, bool, "Cookies over HTTPS only (true in production)"),
+    "SESSION_COOKIE_SECURE": (False, bool, "Cookies over HTTPS only, and HSTS sent (true in production)"),
     # Staff sign-in and sessions (core/auth/lockout.py, core/web/sessions.py).
     "SESSION_IDLE_MINUTES": (30, int, "A staff web session unused this long ends (sign in again)"),
     "SESSION_MAX_HOURS": (12, int, "A staff web session ends this long after sign-in, used or not"),

@@ -16,6 +16,7 @@ from core.errors import HTML_ERRORS_KEY
 from core.web.auth import bp as auth_bp
 from core.web.auth import staff_homes
 from core.web.extensions import babel, csrf, limiter, login_manager
+from core.web.headers import csp_nonce, set_security_headers
 from core.web.i18n import DEFAULT_LOCALE, LANG_COOKIE, LANGUAGES, select_locale
 from core.web.sessions import expire_staff_session
 
@@ -53,6 +54,7 @@ def init_web(app: Flask, api_blueprints: tuple[Blueprint, ...]) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "staff_auth.login"
     app.before_request(expire_staff_session)
+    app.after_request(set_security_headers)
     csrf.init_app(app)
     for blueprint in api_blueprints:
         csrf.exempt(blueprint)  # bearer-token JSON API: no cookie, so no cross-site request forgery
@@ -75,6 +77,7 @@ def init_web(app: Flask, api_blueprints: tuple[Blueprint, ...]) -> None:
             "staff_homes": homes,
         }
 
+    app.jinja_env.globals["csp_nonce"] = csp_nonce
     app.jinja_env.filters.update(
         localdate=lambda value: format_date(value, "full") if value else "",
         localdatetime=lambda value: format_datetime(value, "medium") if value else "",

@@ -64,14 +64,28 @@ def chrome() -> Iterator[webdriver.Chrome]:
     shutil.rmtree(profile, ignore_errors=True)
 
 
+def policy_violations(driver: webdriver.Chrome) -> list[str]:
+    """Console reports of blocked inline scripts or styles (Content-Security-Policy) and of bad policy
+    headers since the last call (reading the log empties it)."""
+    return [
+        entry["message"]
+        for entry in driver.get_log("browser")
+        if entry["source"] == "security" or "Policy" in entry["message"]
+    ]
+
+
 @pytest.fixture()
 def browser(chrome, live_server, org) -> Iterator[webdriver.Chrome]:
-    """A fresh browser session (no cookies) on a clean database with the test organisation."""
+    """A fresh browser session (no cookies) on a clean database with the test organisation. Every browser
+    test also proves its pages work under the Content-Security-Policy: nothing was blocked."""
     chrome.get(live_server + "/healthz")
     chrome.delete_all_cookies()
     chrome.set_window_size(*DESKTOP)
+    policy_violations(chrome)
     yield chrome
+    violations = policy_violations(chrome)
     chrome.delete_all_cookies()
+    assert not violations, violations
 
 
 def screenshot(driver: webdriver.Chrome, name: str) -> Path:
