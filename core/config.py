@@ -19,7 +19,7 @@ SETTINGS: dict[str, tuple[Any, Any, str]] = {
     "PAGE_SIZE_MAX": (200, int, "Largest page a list endpoint returns"),
     "LOG_LEVEL": ("INFO", str, "Python logging level"),
     "PASSWORD_HASH_METHOD": ("scrypt", str, "werkzeug password hash method (scrypt, or pbkdf2:sha256:N)"),
-    "INTAKE_RATE_LIMIT": ("10 per minute;100 per day", str, "Web form submissions per client address"),
+    "INTAKE_RATE_LIMIT": ("10 per minute;100 per day", str, "Submissions (web form, API) per client address"),
     "RATELIMIT_STORAGE_URI": ("memory://", str, "Rate-limit counters (redis://host:6379 shares them)"),
     "SESSION_COOKIE_SECURE": (False, bool, "Cookies over HTTPS only, and HSTS sent (true in production)"),
     # Staff sign-in and sessions (core/auth/lockout.py, core/web/sessions.py).
@@ -29,6 +29,9 @@ SETTINGS: dict[str, tuple[Any, Any, str]] = {
     "LOGIN_FAILURE_WINDOW_MINUTES": (15, int, "Window in which wrong passwords are counted"),
     "LOGIN_LOCK_MINUTES": (15, int, "How long a locked account refuses every password"),
     "LOGIN_RATE_LIMIT": ("10 per minute;100 per day", str, "Failed sign-ins (web, API) per client address"),
+    # Citizens' tracking lookups (complaints/limits.py): only failed lookups count.
+    "TRACKING_RATE_LIMIT": ("10 per hour", str, "Wrong access keys per tracking code before lookups get 429"),
+    "TRACKING_CLIENT_RATE_LIMIT": ("30 per hour", str, "Failed tracking lookups per client address"),
     # Scheduler, SLA engine, notifications (core/scheduler, complaints/jobs.py, complaints/notifications).
     "SCHEDULER_SCAN_SECONDS": (60.0, float, "Interval of the SLA, escalation, mediation and follow-up jobs"),
     "SCHEDULER_OUTBOX_SECONDS": (10.0, float, "Interval of the outbox delivery job"),

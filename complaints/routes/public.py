@@ -6,6 +6,7 @@ from flask import request
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
+from complaints.limits import intake_limit, tracking_client_limit, tracking_code_limit
 from complaints.schemas import IntakeIn, IntakeOut, PublicCaseOut, RatingIn
 from complaints.services import catalogue, intake, public
 
@@ -30,6 +31,7 @@ class RegionOut(Schema):
 
 
 @blp.route("/complaints", methods=["POST"])
+@intake_limit
 @blp.arguments(IntakeIn)
 @blp.response(201, IntakeOut)
 @blp.doc(
@@ -49,6 +51,8 @@ def submit_complaint(body: dict):
 
 
 @blp.route("/complaints/<tracking_code>", methods=["GET"])
+@tracking_code_limit
+@tracking_client_limit
 @blp.response(200, PublicCaseOut)
 @blp.doc(
     parameters=[{"in": "header", "name": ACCESS_KEY_HEADER, "required": True, "schema": {"type": "string"}}]
@@ -59,6 +63,8 @@ def track_complaint(tracking_code: str):
 
 
 @blp.route("/complaints/<tracking_code>/rating", methods=["POST"])
+@tracking_code_limit
+@tracking_client_limit
 @blp.arguments(RatingIn)
 @blp.response(200, PublicCaseOut)
 @blp.doc(

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from complaints.limits import intake_limit, tracking_client_limit, tracking_code_limit
 from complaints.schemas import IntakeIn, RatingIn
 from complaints.services import catalogue, intake, public
 from complaints.states import REJECTION_REASONS, Kind
@@ -18,7 +19,6 @@ from complaints.web.presenters import (
     template_helpers,
 )
 from core.errors import Conflict, NotFound
-from core.web.extensions import limiter
 
 bp = Blueprint("site", __name__, template_folder="../templates")
 bp.app_context_processor(template_helpers)
@@ -68,10 +68,6 @@ def form_fields(kind: str) -> tuple[str, ...]:
     return fields
 
 
-def intake_rate_limit() -> str:
-    return current_app.config["INTAKE_RATE_LIMIT"]
-
-
 @bp.get("/")
 def home():
     """What can be reported where, and a tracking-code search box."""
@@ -79,7 +75,7 @@ def home():
 
 
 @bp.route("/submit/<kind>", methods=["GET", "POST"])
-@limiter.limit(intake_rate_limit, methods=["POST"])
+@intake_limit
 def submit(kind: str):
     """The submission form; errors are shown next to their fields and what was typed is kept."""
     if kind not in KINDS:
@@ -125,6 +121,8 @@ def receipt():
 
 
 @bp.route("/track", methods=["GET", "POST"])
+@tracking_code_limit
+@tracking_client_limit
 def track():
     """Look a case up with its tracking code and access key (POSTed, so the key stays out of URLs)."""
     code = request.form.get("tracking_code", "").strip().upper()
@@ -156,6 +154,8 @@ def render_case(case, key: str, errors: dict | None = None, status: int = 200, v
 
 
 @bp.post("/track/rate")
+@tracking_code_limit
+@tracking_client_limit
 def rate():
     """The citizen's five-level rating of the reply."""
     code, key = request.form.get("tracking_code", ""), request.form.get("access_key", "")
