@@ -28,7 +28,8 @@ def is_locked(user: User, now: datetime) -> bool:
 def record_failure(user: User, now: datetime, source: str | None) -> None:
     """Count one wrong password (under a row lock, so parallel guesses all count); lock at the limit."""
     config = current_app.config
-    row = db.session.get(User, user.id, with_for_update=True, populate_existing=True)
+    # of=User: the department is joined in, and PostgreSQL cannot lock the nullable side of that join.
+    row = db.session.get(User, user.id, with_for_update={"of": User}, populate_existing=True)
     if row is None:  # deleted meanwhile: nothing left to lock
         return
     window = timedelta(minutes=config["LOGIN_FAILURE_WINDOW_MINUTES"])
