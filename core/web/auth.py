@@ -26,7 +26,7 @@ bp = Blueprint("staff_auth", __name__, url_prefix="/staff")
 def load_user(session_id: str) -> User | None:
     """Flask-Login hook: the active user of a session, or None (which logs the session out). The id
     carries a stamp of the password hash (User.get_id), so a session from before a reset is refused."""
-    user_id, _, _stamp = session_id.partition(":")
+    user_id = session_id.partition(":")[0]
     user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
     if user is None or not user.is_active or user.get_id() != session_id:
         return None

@@ -44,7 +44,8 @@ def alone(client, path: str):
         return client.get(path)
 
 
-def test_every_response_carries_the_security_headers(client):
+def test_every_response_carries_the_security_headers(app):
+    client = app.test_client()  # nothing is written: no clean-up of the database needed
     for path in PATHS:
         headers = client.get(path).headers
         policy = headers["Content-Security-Policy"]
@@ -61,10 +62,10 @@ def test_every_response_carries_the_security_headers(client):
         assert "Strict-Transport-Security" not in headers, path  # plain HTTP in development
 
 
-def test_hsts_is_sent_when_cookies_are_secure(client, app, monkeypatch):
+def test_hsts_is_sent_when_cookies_are_secure(app, monkeypatch):
     monkeypatch.setitem(app.config, "SESSION_COOKIE_SECURE", True)
     for path in ("/", "/api/v1/categories", "/no-such-page"):
-        assert client.get(path).headers["Strict-Transport-Security"] == "max-age=31536000"
+        assert app.test_client().get(path).headers["Strict-Transport-Security"] == "max-age=31536000"
 
 
 def test_the_survey_style_block_carries_the_nonce_of_its_response(client, ctx):
