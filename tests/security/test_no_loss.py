@@ -453,5 +453,8 @@ def test_a_request_while_the_database_is_unreachable_gets_503_with_the_error_bod
         "message": response.json["message"],
         "errors": {},
     }
+    # A page gets the error page, in Chinese by default.
+    page = down.test_client().get("/submit/complaint")
+    assert page.status_code == 503 and "服务暂时不可用" in page.get_data(as_text=True)
     # Open311 partners get it in their own error format.
     assert down.test_client().get("/open311/v2/services.json").status_code == 503
