@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import func, select
 
@@ -10,6 +11,7 @@ from complaints import demo
 from complaints.models import Case, CaseEvent
 from complaints.services.audit import verify_audit_chain
 from complaints.services.catalogue import seed_catalogues
+from complaints.services.retention import erase_expired
 from core.db import db
 
 complaints_cli = AppGroup("complaints", help="Complaint maintenance commands.")
@@ -60,3 +62,28 @@ def verify_audit_command() -> None:
         f"audit chain intact for {checked} cases"
         + (f" ({imported} with imported history)" if imported else "")
     )
+
+
+@complaints_cli.command("erase-expired")
+@click.option("--dry-run", is_flag=True, help="Only count the cases that are due.")
+def erase_expired_command(dry_run: bool) -> None:
+    """Erase the personal data of finished cases past QUALITYLINE_RETENTION_DAYS (as the nightly job
+    does); statistics, outcomes and the audit chain stay. Exit 1 if a case's chain did not verify."""
+    if current_app.config["RETENTION_DAYS"] <= 0:
+        click.echo("QUALITYLINE_RETENTION_DAYS is 0: personal data is kept, nothing to do")
+        return
+    report = erase_expired(dry_run=dry_run)
+    cutoff = f"{report.cutoff:%Y-%m-%d %H:%M} UTC"
+    if dry_run:
+        click.echo(f"{report.erased} finished cases ended before {cutoff} still hold personal data")
+        return
+    click.echo(
+        f"erased the personal data of {report.erased} cases that ended before {cutoff} "
+        f"({report.reasons_erased} audit texts"
+        + (f", {report.resealed} older chains re-sealed" if report.resealed else "")
+        + ")"
+    )
+    for code in report.skipped:
+        click.echo(f"{code}: audit chain does not verify, personal data kept for the investigation", err=True)
+    if report.skipped:
+        raise SystemExit(1)

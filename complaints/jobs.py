@@ -6,7 +6,7 @@ while its previous run is still going."""
 from __future__ import annotations
 
 from complaints.notifications.delivery import deliver_due
-from complaints.services import followup, mediation, rollups, sla
+from complaints.services import followup, mediation, retention, rollups, sla
 from core.scheduler import JobSpec, job_run
 
 
@@ -52,6 +52,13 @@ def kpi_rollup() -> None:
         run.result = rollups.roll_up_pending()
 
 
+def erase_expired() -> None:
+    """Erase the personal data of finished cases past QUALITYLINE_RETENTION_DAYS (statistics stay)."""
+    with job_run("complaints.erase_expired") as run:
+        report = retention.erase_expired()
+        run.result = {"erased": report.erased, "skipped": len(report.skipped)}
+
+
 def outbox_delivery() -> None:
     """Deliver due notices (SMS, e-mail, in-app) with retry and backoff."""
     with job_run("complaints.outbox_delivery") as run:
@@ -67,4 +74,5 @@ JOBS = (
     JobSpec("complaints.rectification_watch", rectification_watch, every="SCHEDULER_SCAN_SECONDS"),
     JobSpec("complaints.kpi_rollup", kpi_rollup, cron={"hour": 1, "minute": 30}),
     JobSpec("complaints.outbox_delivery", outbox_delivery, every="SCHEDULER_OUTBOX_SECONDS"),
+    JobSpec("complaints.erase_expired", erase_expired, cron={"hour": 3, "minute": 15}),
 )

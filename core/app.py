@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from flask_migrate.cli import db as migrate_cli
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from analytics import jobs as analytics_jobs
@@ -26,6 +27,7 @@ from complaints.web import public as site_pages
 from complaints.web import staff as staff_pages
 from core.auth import routes as auth_routes
 from core.auth.cli import users_cli
+from core.backup.cli import backup_command, restore_command
 from core.config import load_settings
 from core.db import render_migration_item
 from core.errors import register_error_handlers
@@ -102,4 +104,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     init_open311(app)  # GeoReport v2 endpoint, QUALITYLINE_OPEN311_* settings, import and key commands
     for command in COMMANDS:
         app.cli.add_command(command)
+    # Flask-Migrate's `flask db` group (upgrade, downgrade, ...) gains backup and restore.
+    migrate_cli.add_command(backup_command)
+    migrate_cli.add_command(restore_command)
     return app

@@ -59,6 +59,13 @@ SETTINGS: dict[str, tuple[Any, Any, str]] = {
     # Analytics.
     "THREE_RATE_WEIGHTS": ("0.2,0.4,0.4", str, "Weights of 响应率, 解决率, 满意率 in the three-rate score"),
     "RANKING_MIN_CASES": (30, int, "Units with fewer cases behind a rate are listed but not ranked"),
+    # Retention (complaints/services/retention.py; the scheduler erases nightly).
+    "RETENTION_DAYS": (
+        1095,
+        int,
+        "Days after a case is closed (or rejected, transferred, merged) before its personal data is erased; "
+        "0 keeps it",
+    ),
     # Production deployment.
     "PROXY_HOPS": (0, int, "Reverse proxies in front of the app whose X-Forwarded-* headers to trust"),
     "DB_POOL_SIZE": (5, int, "PostgreSQL connections kept per process (web worker or scheduler)"),

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, current_app, jsonify, request
 from flask_smorest import Api as _SmorestApi
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
@@ -91,6 +94,15 @@ def flatten_errors(messages: Any, prefix: str = "") -> dict[str, list[str]]:
     return flat
 
 
+log = logging.getLogger("qualityline.errors")
+
+# The database went away (restart, failover, network), a transaction lost a serialisation race or
+# deadlock, SQLite stayed locked past busy_timeout, or the pool had no connection free in time: all
+# transient. 503 with Retry-After, not 500, tells a client to send the same request again (with its
+# Idempotency-Key a retried submission cannot be stored twice). Listed in core/web/i18n.py for pages.
+DATABASE_UNAVAILABLE = "The service is briefly unavailable; please try again in a moment."
+RETRY_AFTER_SECONDS = 2
+
 HTML_ERRORS_KEY = "qualityline.html_error_page"
 # {path prefix: render(code, description)} for parts of the site with their own error format (Open311).
 PREFIX_ERRORS_KEY = "qualityline.prefix_error_pages"
@@ -141,4 +153,19 @@ def register_error_handlers(app: Flask) -> None:
         response.status_code = error.status_code
         if error.status_code == 401:
             response.headers["WWW-Authenticate"] = 'Bearer realm="qualityline"'
+        return response
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(PoolTimeout)
+    def _database_unavailable(error: Exception):
+        log.warning("database unavailable for %s %s: %s", request.method, request.path, error)
+        html_error_page = app.extensions.get(HTML_ERRORS_KEY)
+        if (render := prefix_error_page(request.path)) is not None:
+            response = app.make_response(render(503, DATABASE_UNAVAILABLE))
+        elif html_error_page is not None and not request.path.startswith("/api/"):
+            response = app.make_response(html_error_page(503, DATABASE_UNAVAILABLE))
+        else:
+            response = jsonify(error_body(503, DATABASE_UNAVAILABLE))
+            response.status_code = 503
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response

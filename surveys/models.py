@@ -188,6 +188,7 @@ class SurveyResponse(db.Model):
     __tablename__ = "survey_responses"
     __table_args__ = (
         UniqueConstraint("survey_id", "external_id", name="uq_survey_responses_survey_external"),
+        UniqueConstraint("survey_id", "idempotency_key", name="uq_survey_responses_survey_idempotency"),
         Index("ix_survey_responses_survey_submitted", "survey_id", "submitted_at"),
         Index("ix_survey_responses_survey_device", "survey_id", "device_hash"),
     )
@@ -199,6 +200,9 @@ class SurveyResponse(db.Model):
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
     import_id: Mapped[int | None] = mapped_column(ForeignKey("survey_imports.id"), index=True)
     external_id: Mapped[str | None] = mapped_column(String(64))
+    # The client's Idempotency-Key and a hash of what it sent: a retried submission gets this response.
+    idempotency_key: Mapped[str | None] = mapped_column(String(128))
+    request_hash: Mapped[str | None] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(8), default=ResponseStatus.COMPLETE.value)
     channel: Mapped[str] = mapped_column(String(12))
     locale: Mapped[str] = mapped_column(String(8), default="zh-CN")

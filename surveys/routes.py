@@ -36,6 +36,7 @@ from surveys.schemas import (
     public_survey,
 )
 from surveys.services import definitions, exporting, importing, invitations, monitor, responses
+from surveys.services.idempotency import MAX_KEY_LENGTH
 
 blp = Blueprint(
     "surveys", __name__, url_prefix="/api/v1", description="Surveys: definitions, responses, fieldwork"
@@ -68,18 +69,40 @@ def get_survey(slug: str):
 @limiter.limit(response_rate_limit)
 @blp.arguments(ResponseIn)
 @blp.response(201, ResponseOut)
-@blp.doc(parameters=[{"in": "header", "name": TOKEN_HEADER, "schema": {"type": "string"}}])
+@blp.doc(
+    parameters=[
+        {"in": "header", "name": TOKEN_HEADER, "schema": {"type": "string"}},
+        {
+            "in": "header",
+            "name": "Idempotency-Key",
+            "schema": {"type": "string", "maxLength": MAX_KEY_LENGTH},
+            "description": "Repeating a submission with the same key returns the same response",
+        },
+    ]
+)
 def submit_response(body: dict, slug: str):
     """Answer a survey; 422 names every question at fault ("answers.<code>"), 409 when closed, quota full,
-    or the invitation is used or expired. Without a token the response is checked for repeats (flagged)."""
+    or the invitation is used or expired. Without a token the response is checked for repeats (flagged).
+    A retry with the same Idempotency-Key gets the response the first attempt stored."""
     token = body["token"] or request.headers.get(TOKEN_HEADER)
+    key = (request.headers.get("Idempotency-Key") or "").strip()[:MAX_KEY_LENGTH] or None
     if token:
         return responses.submit_invited_response(
-            token, body["answers"], respondent=body["respondent"], locale=body["locale"], slug=slug
+            token,
+            body["answers"],
+            respondent=body["respondent"],
+            locale=body["locale"],
+            slug=slug,
+            idempotency_key=key,
         )
     device = f"{request.remote_addr}|{request.headers.get('User-Agent', '')}"
     return responses.submit_open_response(
-        slug, body["answers"], respondent=body["respondent"], locale=body["locale"], device_key=device
+        slug,
+        body["answers"],
+        respondent=body["respondent"],
+        locale=body["locale"],
+        device_key=device,
+        idempotency_key=key,
     )
 
 

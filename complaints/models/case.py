@@ -143,6 +143,8 @@ class Case(db.Model):
     sla_flag: Mapped[str | None] = mapped_column(String(10))
     escalated_at: Mapped[datetime | None]
     callback_invited_at: Mapped[datetime | None]
+    # Set when the retention job erased the citizen's personal data (complaints/services/retention.py).
+    personal_data_erased_at: Mapped[datetime | None]
 
     department: Mapped[Department | None] = relationship(lazy="joined")
     duplicate_of: Mapped[Case | None] = relationship(remote_side=[id], lazy="select")

@@ -27,6 +27,10 @@ class CaseEvent(db.Model):
     actor_role: Mapped[str] = mapped_column(String(16))
     at: Mapped[datetime] = mapped_column(index=True)
     reason: Mapped[str | None] = mapped_column(Text)
+    # The hash covers sha256(reason_salt + reason), not the free text itself, so the retention job can
+    # erase the text (and the salt) and the chain still verifies (complaints/services/audit.py).
+    reason_salt: Mapped[str | None] = mapped_column(String(32))
+    reason_digest: Mapped[str | None] = mapped_column(String(64))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))

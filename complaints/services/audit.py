@@ -1,9 +1,22 @@
-"""The append-only, hash-chained audit log of case actions and its verification."""
+"""The append-only, hash-chained audit log of case actions and its verification.
+
+Personal data and the chain. An event's structured fields (action, states, actor, time, payload) hold
+no personal data: payloads carry codes, deadlines, outcomes and ratings only. The one free-text field,
+`reason` (a staff note, a rejection reason, the citizen's rating comment, a partner's update text), can
+hold names and phone numbers, and the retention period (complaints/services/retention.py) must be able
+to erase it without breaking the chain. So the digest covers a salted commitment of the text,
+sha256(salt, reason), stored beside it, never the text itself: erasing the text and its salt leaves the
+commitment, and the chain verifies unchanged (its head hash too, so a head noted elsewhere still
+matches). The random salt keeps the commitment from being reversed by trying every phone number.
+Events written before commitments existed (migration 0008) hash the text directly; erase_reasons
+re-seals such a chain once, after verifying it, and says so in the erasure event.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
+import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -92,6 +105,16 @@ def event_digest(
     )
 
 
+def reason_commitment(salt: str, reason: str) -> str:
+    """The salted SHA-256 of an event's free text, which its hash covers instead of the text."""
+    return hashlib.sha256(f"{salt}\0{reason}".encode()).hexdigest()
+
+
+def _hashed_reason(reason: str | None, digest: str | None) -> str | None:
+    # What the event digest covers in the reason's place: the commitment, or (older events) the text.
+    return reason if digest is None else f"sha256:{digest}"
+
+
 def append_event(
     case: Case,
     action: str,
@@ -106,6 +129,8 @@ def append_event(
     seq = case.event_count + 1
     payload = payload or {}
     actor_id = actor.id if actor else None
+    salt = secrets.token_hex(16) if reason is not None else None
+    commitment = reason_commitment(salt, reason) if salt is not None else None
     digest = event_digest(
         case.last_event_hash,
         case.id,
@@ -116,7 +141,7 @@ def append_event(
         actor_id,
         role,
         at,
-        reason,
+        _hashed_reason(reason, commitment),
         payload,
     )
     event = CaseEvent(
@@ -129,6 +154,8 @@ def append_event(
         actor_role=role,
         at=at,
         reason=reason,
+        reason_salt=salt,
+        reason_digest=commitment,
         payload=payload,
         prev_hash=case.last_event_hash,
         hash=digest,
@@ -147,6 +174,32 @@ class ChainProblem:
     problem: str
 
 
+def _stored_digest(event: CaseEvent, prev: str) -> str:
+    """The hash the event should carry after `prev`, from its stored fields."""
+    return event_digest(
+        prev,
+        event.case_id,
+        event.seq,
+        event.action,
+        event.from_state,
+        event.to_state,
+        event.actor_id,
+        event.actor_role,
+        event.at,
+        _hashed_reason(event.reason, event.reason_digest),
+        event.payload,
+    )
+
+
+def _reason_intact(event: CaseEvent) -> bool:
+    # An erased reason (text and salt gone) is intact; a present one must match its commitment.
+    if event.reason is None or event.reason_digest is None:
+        return True
+    return event.reason_salt is not None and reason_commitment(event.reason_salt, event.reason) == (
+        event.reason_digest
+    )
+
+
 def _verify_case(case: Case, events: list[CaseEvent]) -> list[ChainProblem]:
     problems: list[ChainProblem] = []
     prev = GENESIS_HASH
@@ -154,20 +207,8 @@ def _verify_case(case: Case, events: list[CaseEvent]) -> list[ChainProblem]:
         if event.seq != expected_seq:
             problems.append(ChainProblem(case.tracking_code, expected_seq, "event missing"))
             break
-        digest = event_digest(
-            prev,
-            event.case_id,
-            event.seq,
-            event.action,
-            event.from_state,
-            event.to_state,
-            event.actor_id,
-            event.actor_role,
-            event.at,
-            event.reason,
-            event.payload,
-        )
-        if event.prev_hash != prev or event.hash != digest:
+        digest = _stored_digest(event, prev)
+        if event.prev_hash != prev or event.hash != digest or not _reason_intact(event):
             problems.append(ChainProblem(case.tracking_code, event.seq, "event altered"))
             break
         prev = event.hash
@@ -197,3 +238,38 @@ def verify_audit_chain(batch_size: int = 1000) -> tuple[int, list[ChainProblem]]
         checked += len(cases)
         last_id = ids[-1]
         db.session.expunge_all()
+
+
+def case_events(case: Case) -> list[CaseEvent]:
+    """The case's events in chain order."""
+    return list(
+        db.session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.seq))
+    )
+
+
+def verify_case_chain(case: Case) -> list[ChainProblem]:
+    """Recompute one case's chain (flushes pending changes first)."""
+    db.session.flush()
+    return _verify_case(case, case_events(case))
+
+
+def erase_reasons(case: Case) -> tuple[int, bool]:
+    """Erase the free text of every event of the case, keeping each commitment so the chain still
+    verifies; returns (texts erased, whether an older text-hashing chain had to be re-sealed). The
+    caller verifies the chain first and owns the transaction."""
+    erased, resealed, prev = 0, False, GENESIS_HASH
+    for event in case_events(case):
+        if event.reason is not None:
+            if event.reason_digest is None:
+                # Written before commitments: commit to the text now; this and later hashes change.
+                event.reason_salt = secrets.token_hex(16)
+                event.reason_digest = reason_commitment(event.reason_salt, event.reason)
+                resealed = True
+            event.reason, event.reason_salt = None, None
+            erased += 1
+        if resealed:
+            event.prev_hash, event.hash = prev, _stored_digest(event, prev)
+        prev = event.hash
+    if resealed:
+        case.last_event_hash = prev
+    return erased, resealed

@@ -41,6 +41,7 @@ ACTION_LABELS = {
     "close": _l("Closed"),
     "reopen": _l("Reopened for further handling"),
     "rate": _l("Rated"),
+    "erase_personal_data": _l("Personal data erased at the end of the retention period"),
 }
 ACTION_TITLES = {
     "accept": _l("Accept"),

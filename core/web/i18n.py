@@ -27,6 +27,8 @@ _PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^cannot (\w+) a case that is (\w+)$"), "cannot %(a)s a case that is %(b)s"),
     (re.compile(r"^cannot merge into a case that is (\w+)$"), "cannot merge into a case that is %(a)s"),
 ]
+# core/errors.py's page for a database outage (503).
+CORE_MESSAGES = (_l("The service is briefly unavailable; please try again in a moment."),)
 # marshmallow's fixed messages, listed so the catalogue extraction picks them up.
 MARSHMALLOW_MESSAGES = (
     _l("Missing data for required field."),

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from core.db import db, utcnow
 from core.errors import Conflict, InvalidInput, NotFound
@@ -21,6 +22,7 @@ from surveys.models import Survey, SurveyAnswer, SurveyInvitation, SurveyRespons
 from surveys.questions import N_, AnswerError
 from surveys.services.callback import apply_case_feedback
 from surveys.services.definitions import get_public_survey, is_open
+from surveys.services.idempotency import replayed_response, submission_hash
 from surveys.services.invitations import find_invitation, require_usable
 from surveys.services.quotas import (
     QuotaFull,
@@ -206,9 +208,18 @@ def submit_open_response(
     locale: str | None = None,
     device_key: str | None = None,
     strict_skips: bool = True,
+    idempotency_key: str | None = None,
 ) -> SurveyResponse:
-    """A response through the public link (page or API): validated, classified, stored complete."""
+    """A response through the public link (page or API): validated, classified, stored complete; a
+    repeated Idempotency-Key returns the response its first submission stored."""
     survey, version = get_public_survey(slug)
+    digest = (
+        submission_hash(slug=slug, answers=answers, respondent=respondent, locale=locale)
+        if idempotency_key
+        else None
+    )
+    if (replay := replayed_response(survey.id, idempotency_key, digest)) is not None:
+        return replay
     now = utcnow()
     _require_collecting(survey, version, now)
     clean = check_answers(version, answers, strict_skips)
@@ -220,6 +231,8 @@ def submit_open_response(
         locale=normalize_locale(locale),
         device_hash=device_hash(survey.id, device_key) if device_key else None,
         status=ResponseStatus.COMPLETE.value,
+        idempotency_key=idempotency_key,
+        request_hash=digest,
         started_at=now,
         updated_at=now,
         submitted_at=now,
@@ -229,6 +242,12 @@ def submit_open_response(
         set_answers(response, version, clean)
         db.session.add(response)
         db.session.commit()
+    except IntegrityError:
+        # A concurrent retry with the same key stored its response first: hand that one back.
+        db.session.rollback()
+        if (replay := replayed_response(survey.id, idempotency_key, digest)) is None:
+            raise
+        return replay
     except Exception:
         db.session.rollback()
         raise
@@ -238,7 +257,12 @@ def submit_open_response(
 def _invitation_survey(
     token: str, now: datetime, lock: bool = True, slug: str | None = None
 ) -> tuple[SurveyInvitation, Survey, SurveyVersion]:
-    invitation = find_invitation(token, lock=lock)
+    return _usable_invitation(find_invitation(token, lock=lock), now, slug)
+
+
+def _usable_invitation(
+    invitation: SurveyInvitation, now: datetime, slug: str | None
+) -> tuple[SurveyInvitation, Survey, SurveyVersion]:
     survey = invitation.survey
     if survey.published is None or (slug is not None and survey.slug != slug):
         raise NotFound("no invitation with this token")
@@ -282,12 +306,24 @@ def submit_invited_response(
     locale: str | None = None,
     strict_skips: bool = True,
     slug: str | None = None,
+    idempotency_key: str | None = None,
 ) -> SurveyResponse:
     """Complete the response of a single-use invitation (of survey `slug`, when given); a call-back answer
-    also rates the case."""
+    also rates the case. A repeated Idempotency-Key returns the stored response (not a 409 "used")."""
     now = utcnow()
     try:
-        invitation, survey, version = _invitation_survey(token, now, slug=slug)
+        # The invitation row lock serialises retries of one invitation: the key check below sees the
+        # first attempt's commit.
+        invitation = find_invitation(token, lock=True)
+        digest = (
+            submission_hash(slug=slug, token=token, answers=answers, respondent=respondent, locale=locale)
+            if idempotency_key
+            else None
+        )
+        if (replay := replayed_response(invitation.survey_id, idempotency_key, digest)) is not None:
+            db.session.rollback()
+            return replay
+        invitation, survey, version = _usable_invitation(invitation, now, slug)
         clean = check_answers(version, answers, strict_skips)
         _lock_for_quotas(survey, version)
         response = _invited_response(invitation, version, now)
@@ -296,6 +332,7 @@ def submit_invited_response(
         _classify(response, survey, version, clean, respondent, invitation)
         set_answers(response, version, clean)
         response.status, response.submitted_at = ResponseStatus.COMPLETE.value, now
+        response.idempotency_key, response.request_hash = idempotency_key, digest
         invitation.used_at = now
         db.session.flush()
         if invitation.case_id is not None:
