@@ -143,7 +143,9 @@ class Gunicorn:
             "QUALITYLINE_BIND": f"127.0.0.1:{self.port}",
             "QUALITYLINE_WORKERS": str(WORKERS),
             "QUALITYLINE_LOG_LEVEL": "WARNING",
+            # One loopback address sends everything: lift the per-address limits (tested elsewhere).
             "QUALITYLINE_SURVEY_RESPONSE_RATE_LIMIT": "100000 per minute",
+            "QUALITYLINE_INTAKE_RATE_LIMIT": "100000 per minute",
             "PROMETHEUS_MULTIPROC_DIR": str(log.parent / "metrics"),
         }
         self.log = log
