@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
 from flask_smorest import Blueprint
 
 from complaints.schemas import (
@@ -79,10 +83,25 @@ def _make_action_view(name: str):
     return view
 
 
+def _visible_case_required(view: Callable) -> Callable:
+    """404 for an unknown or another department's case before the body is read, so a refusal never
+    depends on the input (the action itself checks again under its row lock)."""
+
+    @wraps(view)
+    def wrapper(*args: Any, tracking_code: str, **kwargs: Any):
+        queries.get_case(tracking_code, current_staff())
+        return view(*args, tracking_code=tracking_code, **kwargs)
+
+    return wrapper
+
+
 # One documented route per action, so the OpenAPI document shows each action's own body schema.
+# The action's roles are checked before anything else (403), then the department (404), then the body.
 for _name, _schema in ACTION_SCHEMAS.items():
     blp.route(f"/cases/<tracking_code>/actions/{_name}", methods=["POST"], endpoint=f"action_{_name}")(
-        staff_required(*CASE_ROLES)(
-            blp.arguments(_schema)(blp.response(200, CaseOut)(_make_action_view(_name)))
+        staff_required(*actions.ACTIONS[_name].roles)(
+            _visible_case_required(
+                blp.arguments(_schema)(blp.response(200, CaseOut)(_make_action_view(_name)))
+            )
         )
     )

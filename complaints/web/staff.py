@@ -125,8 +125,13 @@ def _render_case(
 @web_roles_required(*CASE_ROLES)
 def run_action(tracking_code: str, action: str):
     """Run one action from its form; field errors come back next to the fields."""
-    if action not in ACTION_SCHEMAS:
+    spec = actions.ACTIONS.get(action)
+    if spec is None or action not in ACTION_SCHEMAS:
         abort(404)
+    # Refused before the form is read: the role (403), then the department (404, as for an unknown case).
+    if current_user.role_enum not in spec.roles:
+        abort(403)
+    queries.get_case(tracking_code, current_user)
     data, errors = load_or_errors(ACTION_SCHEMAS[action](), form_to_body(request.form, ACTION_FIELDS[action]))
     if data is None:
         return _render_case(tracking_code, action, errors, request.form, 422)
