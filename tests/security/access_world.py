@@ -31,6 +31,19 @@ STAFF_ROLES = ("operator", "dispatcher", "handler", "other_handler", "supervisor
 ROLES = ("anonymous", "partner", *STAFF_ROLES)
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 SCRATCH_SURVEY = "authz-scratch"
+SCALE10 = ("img1", "img2", "exp1", "exp2", "pq1", "pq2", "pq3", "pv1", "pv2", "sat1", "sat2", "sat3", "loy1")
+ONE_ANSWER = {
+    "hotline-callback": {"satisfaction": 4, "resolved": True},
+    "service-satisfaction": {
+        "district": "350102",
+        "age_group": "30-39",
+        "sex": "female",
+        "service_type": "catering",
+        "complained": False,
+        "nps": 8,
+        **dict.fromkeys(SCALE10, 8),
+    },
+}
 
 
 @dataclass
@@ -117,6 +130,10 @@ def build_world(app: Flask, client: FlaskClient, org: Org) -> World:
         skip_bad_rows=False,
         staff=None,
     )
+    # One answer each: the analytics must cope with a sample of one (suppressed, not an error).
+    for slug, answers in ONE_ANSWER.items():
+        answered = client.post(f"/api/v1/surveys/{slug}/responses", json={"answers": answers})
+        assert answered.status_code == 201, answered.json
     indicator_code = next(iter(seed_default_indicators()))
     _, partner_key = create_api_key("authz partner")
     revocable, _ = create_api_key("authz revocable")
