@@ -174,7 +174,7 @@ def operator_intake():
         if data is not None:
             party, respondent = data.get("complainant") or {}, data.get("respondent") or {}
             duplicates = queries.find_possible_duplicates(
-                party.get("mobile"), respondent.get("name"), respondent.get("credit_code")
+                current_user, party.get("mobile"), respondent.get("name"), respondent.get("credit_code")
             )
             if not duplicates or "confirm_not_duplicate" in request.form:
                 result, errors = run_or_errors(lambda: intake.register_case(data, current_user))
