@@ -6,6 +6,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from flask import request
 from flask_smorest import Blueprint
 
 from complaints.schemas import (
@@ -17,7 +18,7 @@ from complaints.schemas import (
     IntakeOut,
     OperatorIntakeIn,
 )
-from complaints.services import actions, catalogue, intake, queries
+from complaints.services import actions, catalogue, disclosure, intake, queries
 from core.auth.guard import current_staff, staff_required
 from core.auth.roles import CASE_ROLES, Role
 from core.auth.schemas import DepartmentOut
@@ -51,8 +52,10 @@ def register_case(body: dict):
 @staff_required(*CASE_ROLES)
 @blp.response(200, CaseOut)
 def get_case(tracking_code: str):
-    """The full case record."""
-    return queries.get_case(tracking_code, current_staff())
+    """The full case record (a full view of the complainant is written to the access log)."""
+    case = queries.get_case(tracking_code, current_staff())
+    disclosure.record_case_disclosure(current_staff(), case, request.endpoint or "")
+    return case
 
 
 @blp.route("/cases/<tracking_code>/events", methods=["GET"])
@@ -76,7 +79,11 @@ def suggest_department(tracking_code: str):
 
 def _make_action_view(name: str):
     def view(body: dict, tracking_code: str):
-        return actions.perform_action(tracking_code, name, current_staff(), body)
+        case = actions.perform_action(tracking_code, name, current_staff(), body)
+        disclosure.record_case_disclosure(
+            current_staff(), case, request.endpoint or ""
+        )  # the answer is the record
+        return case
 
     view.__name__ = f"action_{name}"
     view.__doc__ = f"Run the `{name}` action (roles: {', '.join(sorted(actions.ACTIONS[name].roles))})."

@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from complaints.schemas import ACTION_SCHEMAS, CaseListQuery, OperatorIntakeIn
-from complaints.services import actions, board, catalogue, intake, queries
+from complaints.services import actions, board, catalogue, disclosure, intake, queries
 from complaints.states import REJECTION_REASONS
 from complaints.web.forms import form_to_body, load_or_errors, localize_errors, run_or_errors
 from complaints.web.presenters import ACTION_TITLES, category_groups, deadline_rows, region_choices
@@ -103,6 +103,7 @@ def _render_case(
     status: int = 200,
 ):
     case = queries.get_case(tracking_code, current_user)
+    party = disclosure.record_case_disclosure(current_user, case, request.endpoint or "")
     allowed = actions.allowed_actions(current_user, case)
     suggestion = catalogue.suggest_department(case) if "assign" in allowed else None
     return render_template(
@@ -117,7 +118,7 @@ def _render_case(
         open_action=open_action,
         errors=errors or {},
         values=values or {},
-        identity_hidden=case.is_confidential and not current_user.may_see_confidential,
+        party=party,
     ), status
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -48,14 +48,15 @@ ONE_ANSWER = {
 
 @dataclass
 class World:
-    """The concrete objects URL templates are filled with, and a client per role."""
+    """A client per role, and the concrete objects URL templates are filled with (build_world; a
+    sign_in world has only the clients)."""
 
-    values: dict[str, str]
     clients: dict[str, FlaskClient]
     csrf: dict[str, str]
     org: Org
-    flow: Flow
-    partner_key: str
+    values: dict[str, str] = field(default_factory=dict)
+    flow: Flow | None = None
+    partner_key: str = ""
 
     @property
     def flow_description(self) -> str:
@@ -89,6 +90,12 @@ class World:
             return client.open(url, method=method, headers=headers, **kwargs)
 
 
+def roles_for(url: str, roles: tuple[str, ...] = ROLES) -> tuple[str, ...]:
+    """The roles worth probing `url` with: the partner's api_key counts only on Open311, elsewhere the
+    partner is just another anonymous caller."""
+    return roles if url.startswith("/open311/") else tuple(r for r in roles if r != "partner")
+
+
 def _csrf_token(client: FlaskClient) -> str:
     with client.application.app_context():
         return CSRF_RE.search(client.get("/staff/login").get_data(as_text=True)).group(1)
@@ -108,6 +115,12 @@ def role_clients(app: Flask) -> tuple[dict[str, FlaskClient], dict[str, str]]:
             assert response.status_code == 302, (role, response.status_code)
         clients[role] = client
     return clients, tokens
+
+
+def sign_in(app: Flask, org: Org) -> World:
+    """Just the signed-in clients, for tests that bring their own cases."""
+    clients, csrf = role_clients(app)
+    return World(clients, csrf, org)
 
 
 def build_world(app: Flask, client: FlaskClient, org: Org) -> World:
@@ -154,7 +167,7 @@ def build_world(app: Flask, client: FlaskClient, org: Org) -> World:
         "access_key": flow.key,
         "period": "from=2026-01-01&to=2027-01-01",
     }
-    return World(values, clients, csrf, org, flow, partner_key)
+    return World(clients, csrf, org, values, flow, partner_key)
 
 
 def response_text(response: TestResponse) -> str:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from tests.security.access_world import ROLES, STAFF_ROLES, World, build_world, response_text
+from tests.security.access_world import ROLES, STAFF_ROLES, World, build_world, response_text, roles_for
 
 # --- role groups ---------------------------------------------------------------------------------------
 EVERYONE = frozenset(ROLES)
@@ -196,6 +196,7 @@ TABLE: dict[tuple[str, str], tuple[Probe, ...]] = {
     ("PATCH", "/api/v1/users/<username>"): p("/api/v1/users/{user}", ADMIN, 422, BAD_JSON),
     ("POST", "/api/v1/users/<username>/password"): p("/api/v1/users/{user}/password", ADMIN, 422, BAD_JSON),
     # --- API: administration -------------------------------------------------------------------------
+    ("GET", "/api/v1/personal-data-access"): p("/api/v1/personal-data-access?subject={case}", SUPERVISE),
     ("GET", "/api/v1/routing-rules"): p("/api/v1/routing-rules", ROUTING_READ),
     ("POST", "/api/v1/routing-rules"): p("/api/v1/routing-rules", ADMIN, 422, BAD_JSON),
     ("GET", "/api/v1/policies"): p("/api/v1/policies", ADMIN_SUPERVISOR),
@@ -358,7 +359,7 @@ def run_matrix(world: World) -> list[str]:
         body = probe.body and {
             k: v.format(**world.values) if isinstance(v, str) else v for k, v in probe.body.items()
         }
-        for role in ROLES:
+        for role in roles_for(url):
             where = f"{method} {url} as {role}"
             try:
                 response = world.request(role, method, url, body)
