@@ -9,6 +9,7 @@ from flask import g
 from marshmallow import Schema, ValidationError, fields, pre_load, validate
 
 from complaints.services.actions import allowed_actions
+from complaints.services.disclosure import complainant_view, masked_party
 from complaints.states import (
     HOTLINES,
     PRIORITIES,
@@ -18,7 +19,7 @@ from complaints.states import (
     Outcome,
     Status,
 )
-from complaints.validators import mask_mobile, mask_name, normalize_mobile
+from complaints.validators import normalize_mobile
 from core.db import utcnow
 
 MAX_AMOUNT = Decimal("9999999999.99")
@@ -167,11 +168,6 @@ class RatingIn(Schema):
     comment = Text(0, 1000, load_default=None, allow_none=True)
 
 
-def _identity_hidden(case) -> bool:
-    staff = g.get("staff")
-    return case.is_confidential and not (staff is not None and staff.may_see_confidential)
-
-
 class CaseSummaryOut(Schema):
     """A row of the staff case list; phones and names masked (not needed to triage)."""
 
@@ -189,12 +185,8 @@ class CaseSummaryOut(Schema):
     next_due_at = fields.AwareDateTime(allow_none=True)
     overdue = fields.Function(lambda c: c.next_due_at is not None and c.next_due_at < utcnow())
     is_confidential = fields.Boolean()
-    complainant_name = fields.Function(
-        lambda c: None if _identity_hidden(c) else mask_name(c.complainant_name)
-    )
-    complainant_mobile = fields.Function(
-        lambda c: None if _identity_hidden(c) else mask_mobile(c.complainant_mobile)
-    )
+    complainant_name = fields.Function(lambda c: masked_party(g.get("staff"), c).name)
+    complainant_mobile = fields.Function(lambda c: masked_party(g.get("staff"), c).mobile)
 
 
 class CasePageOut(Schema):
@@ -206,7 +198,8 @@ class PartyOut(Schema):
     name = fields.String(allow_none=True)
     mobile = fields.String(allow_none=True)
     email = fields.String(allow_none=True)
-    hidden = fields.Boolean()
+    hidden = fields.Boolean(metadata={"description": "A confidential reporter this role may not see"})
+    masked = fields.Boolean(metadata={"description": "Masked: this role does not call citizens"})
 
 
 class CaseOut(CaseSummaryOut):
@@ -259,14 +252,8 @@ class CaseOut(CaseSummaryOut):
     allowed_actions = fields.Method("_allowed_actions")
 
     def _complainant(self, case) -> dict[str, Any]:
-        if _identity_hidden(case):
-            return {"name": None, "mobile": None, "email": None, "hidden": True}
-        return {
-            "name": case.complainant_name,
-            "mobile": case.complainant_mobile,
-            "email": case.complainant_email,
-            "hidden": False,
-        }
+        # Full only for roles that call citizens; the route logs that disclosure (record_case_disclosure).
+        return complainant_view(g.get("staff"), case).as_dict()
 
     def _allowed_actions(self, case) -> list[str]:
         staff = g.get("staff")

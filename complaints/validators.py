@@ -46,6 +46,21 @@ def mask_mobile(mobile: str | None) -> str | None:
     return mobile[:3] + "****" + mobile[-4:]
 
 
+def mask_email(email: str | None) -> str | None:
+    """z***@example.com: the first character of the mailbox and the domain."""
+    if not email:
+        return email
+    mailbox, _, domain = email.partition("@")
+    return f"{mailbox[:1]}***@{domain}"
+
+
+def mask_contact(contact: str | None) -> str | None:
+    """A mobile number or e-mail address masked as its kind needs (recipients in log lines)."""
+    if not contact:
+        return contact
+    return mask_email(contact) if "@" in contact else mask_mobile(contact)
+
+
 def mask_name(name: str | None) -> str | None:
     """张* / 欧阳** : keep the first character only."""
     if not name:

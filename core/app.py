@@ -34,6 +34,8 @@ from core.errors import register_error_handlers
 from core.extensions import api, db, migrate
 from core.metrics import init_metrics
 from core.ops import bp as ops_bp
+from core.privacy import routes as privacy_routes
+from core.privacy.cli import privacy_cli
 from core.scheduler.cli import scheduler_cli
 from core.scheduler.registry import register_jobs
 from core.web.setup import init_web
@@ -56,8 +58,18 @@ API_BLUEPRINTS = (
     indicator_api.blp,
     hotspot_analytics_api.blp,
     open311_admin.blp,
+    privacy_routes.blp,
 )
-COMMANDS = (users_cli, complaints_cli, seed_command, demo_command, scheduler_cli, surveys_cli, analytics_cli)
+COMMANDS = (
+    users_cli,
+    complaints_cli,
+    seed_command,
+    demo_command,
+    scheduler_cli,
+    surveys_cli,
+    analytics_cli,
+    privacy_cli,
+)
 # Each package's jobs.py (run by `flask scheduler run`) and its gauges for /metrics.
 SCHEDULED_JOBS = complaint_jobs.JOBS + survey_jobs.JOBS + analytics_jobs.JOBS
 METRIC_SOURCES = (complaint_metrics,)

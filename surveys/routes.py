@@ -9,7 +9,6 @@ from flask import Response, current_app, request
 from flask_smorest import Blueprint
 
 from core.auth.guard import current_staff, staff_required
-from core.auth.roles import Role
 from core.errors import InvalidInput
 from core.web.extensions import limiter
 from surveys.schemas import (
@@ -223,8 +222,8 @@ def get_monitor(args: dict, slug: str):
 @blp.response(200)
 def export(args: dict, slug: str):
     """All responses as CSV or XLSX; analysts get the de-identified file."""
-    content, filename, mime = exporting.export_file(
-        slug, args["format"], current_staff().role_enum != Role.ADMIN
+    content, filename, mime = exporting.export_for(
+        current_staff(), slug, args["format"], request.endpoint or ""
     )
     return Response(
         content, mimetype=mime, headers={"Content-Disposition": f'attachment; filename="{filename}"'}

@@ -23,6 +23,7 @@ from core.db import db
 PASSWORD = "secret-pass-1"
 # Emptied after every test, children first; catalogues (regions, categories) stay seeded.
 TRANSACTIONAL_TABLES = (
+    "personal_data_access",  # points at users
     # open311 (first: updates point at case events, requests and imports at cases, keys at users)
     "open311_updates",
     "open311_requests",

@@ -120,6 +120,9 @@ def estimate_rows(
                 domain=answered,
                 by=keys,
                 min_n=minimum,
+                # A lone respondent is its only stratum's only PSU; min_cell (>= 2) suppresses it anyway,
+                # so let the suppression answer instead of the single-PSU error.
+                singleton="skip",
             )
         for label in labels:
             estimate = result if keys is None else result[label]

@@ -19,6 +19,8 @@ from email.utils import formatdate, parseaddr
 from functools import cache
 from typing import Any, Protocol
 
+from complaints.validators import mask_contact
+
 log = logging.getLogger("qualityline.notifications")
 
 
@@ -160,7 +162,7 @@ class LogChannel:
             "%s notice %s to %s (not sent, no %s transport configured): %s",
             self.name,
             message.notice_id,
-            message.recipient,
+            mask_contact(message.recipient),  # logs are read by operators, not only by the recipient
             self.name,
             message.body,
         )

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from flask import request
 from flask_smorest import Blueprint
 
 from complaints.schemas import (
@@ -13,7 +18,7 @@ from complaints.schemas import (
     IntakeOut,
     OperatorIntakeIn,
 )
-from complaints.services import actions, catalogue, intake, queries
+from complaints.services import actions, catalogue, disclosure, intake, queries
 from core.auth.guard import current_staff, staff_required
 from core.auth.roles import CASE_ROLES, Role
 from core.auth.schemas import DepartmentOut
@@ -47,8 +52,10 @@ def register_case(body: dict):
 @staff_required(*CASE_ROLES)
 @blp.response(200, CaseOut)
 def get_case(tracking_code: str):
-    """The full case record."""
-    return queries.get_case(tracking_code, current_staff())
+    """The full case record (a full view of the complainant is written to the access log)."""
+    case = queries.get_case(tracking_code, current_staff())
+    disclosure.record_case_disclosure(current_staff(), case, request.endpoint or "")
+    return case
 
 
 @blp.route("/cases/<tracking_code>/events", methods=["GET"])
@@ -72,17 +79,35 @@ def suggest_department(tracking_code: str):
 
 def _make_action_view(name: str):
     def view(body: dict, tracking_code: str):
-        return actions.perform_action(tracking_code, name, current_staff(), body)
+        case = actions.perform_action(tracking_code, name, current_staff(), body)
+        # The answer is the full record, so it discloses as much as GET /cases/<code> does.
+        disclosure.record_case_disclosure(current_staff(), case, request.endpoint or "")
+        return case
 
     view.__name__ = f"action_{name}"
     view.__doc__ = f"Run the `{name}` action (roles: {', '.join(sorted(actions.ACTIONS[name].roles))})."
     return view
 
 
+def _visible_case_required(view: Callable) -> Callable:
+    """404 for an unknown or another department's case before the body is read, so a refusal never
+    depends on the input (the action itself checks again under its row lock)."""
+
+    @wraps(view)
+    def wrapper(*args: Any, tracking_code: str, **kwargs: Any):
+        queries.get_case(tracking_code, current_staff())
+        return view(*args, tracking_code=tracking_code, **kwargs)
+
+    return wrapper
+
+
 # One documented route per action, so the OpenAPI document shows each action's own body schema.
+# The action's roles are checked before anything else (403), then the department (404), then the body.
 for _name, _schema in ACTION_SCHEMAS.items():
     blp.route(f"/cases/<tracking_code>/actions/{_name}", methods=["POST"], endpoint=f"action_{_name}")(
-        staff_required(*CASE_ROLES)(
-            blp.arguments(_schema)(blp.response(200, CaseOut)(_make_action_view(_name)))
+        staff_required(*actions.ACTIONS[_name].roles)(
+            _visible_case_required(
+                blp.arguments(_schema)(blp.response(200, CaseOut)(_make_action_view(_name)))
+            )
         )
     )

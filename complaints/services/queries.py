@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, or_, select, tuple_
+from sqlalchemy import Select, and_, or_, select, tuple_
 
 from complaints.models import Case, CaseEvent
 from complaints.services.actions import can_see
@@ -122,12 +122,20 @@ DUPLICATE_WINDOW = timedelta(days=30)
 
 
 def find_possible_duplicates(
-    mobile: str | None, respondent_name: str | None, credit_code: str | None, limit: int = 10
+    actor: User,
+    mobile: str | None,
+    respondent_name: str | None,
+    credit_code: str | None,
+    limit: int = 10,
 ) -> list[Case]:
     """Cases of the last 30 days from the same phone or about the same respondent (operator hints)."""
     conditions = []
     if mobile:
-        conditions.append(Case.complainant_mobile == mobile)
+        same_phone = Case.complainant_mobile == mobile
+        if not actor.may_see_confidential:
+            # Typing a phone must not tell who made a confidential report.
+            same_phone = and_(same_phone, Case.is_confidential.is_(False))
+        conditions.append(same_phone)
     if credit_code:
         conditions.append(Case.respondent_credit_code == credit_code)
     if respondent_name:

@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from complaints.schemas import ACTION_SCHEMAS, CaseListQuery, OperatorIntakeIn
-from complaints.services import actions, board, catalogue, intake, queries
+from complaints.services import actions, board, catalogue, disclosure, intake, queries
 from complaints.states import REJECTION_REASONS
 from complaints.web.forms import form_to_body, load_or_errors, localize_errors, run_or_errors
 from complaints.web.presenters import ACTION_TITLES, category_groups, deadline_rows, region_choices
@@ -103,6 +103,7 @@ def _render_case(
     status: int = 200,
 ):
     case = queries.get_case(tracking_code, current_user)
+    party = disclosure.record_case_disclosure(current_user, case, request.endpoint or "")
     allowed = actions.allowed_actions(current_user, case)
     suggestion = catalogue.suggest_department(case) if "assign" in allowed else None
     return render_template(
@@ -117,7 +118,7 @@ def _render_case(
         open_action=open_action,
         errors=errors or {},
         values=values or {},
-        identity_hidden=case.is_confidential and not current_user.may_see_confidential,
+        party=party,
     ), status
 
 
@@ -125,8 +126,13 @@ def _render_case(
 @web_roles_required(*CASE_ROLES)
 def run_action(tracking_code: str, action: str):
     """Run one action from its form; field errors come back next to the fields."""
-    if action not in ACTION_SCHEMAS:
+    spec = actions.ACTIONS.get(action)
+    if spec is None or action not in ACTION_SCHEMAS:
         abort(404)
+    # Refused before the form is read: the role (403), then the department (404, as for an unknown case).
+    if current_user.role_enum not in spec.roles:
+        abort(403)
+    queries.get_case(tracking_code, current_user)
     data, errors = load_or_errors(ACTION_SCHEMAS[action](), form_to_body(request.form, ACTION_FIELDS[action]))
     if data is None:
         return _render_case(tracking_code, action, errors, request.form, 422)
@@ -169,7 +175,7 @@ def operator_intake():
         if data is not None:
             party, respondent = data.get("complainant") or {}, data.get("respondent") or {}
             duplicates = queries.find_possible_duplicates(
-                party.get("mobile"), respondent.get("name"), respondent.get("credit_code")
+                current_user, party.get("mobile"), respondent.get("name"), respondent.get("credit_code")
             )
             if not duplicates or "confirm_not_duplicate" in request.form:
                 result, errors = run_or_errors(lambda: intake.register_case(data, current_user))

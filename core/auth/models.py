@@ -10,7 +10,7 @@ from sqlalchemy import Boolean, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from core.auth.roles import CONFIDENTIAL_ROLES, DEPARTMENT_BOUND_ROLES, Role
+from core.auth.roles import CONFIDENTIAL_ROLES, CONTACT_ROLES, DEPARTMENT_BOUND_ROLES, Role
 from core.db import db, utcnow
 
 
@@ -72,6 +72,10 @@ class User(UserMixin, db.Model):
     @property
     def may_see_confidential(self) -> bool:
         return self.role_enum in CONFIDENTIAL_ROLES
+
+    @property
+    def may_contact_citizens(self) -> bool:
+        return self.role_enum in CONTACT_ROLES
 
 
 class ApiToken(db.Model):

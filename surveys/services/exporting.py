@@ -14,7 +14,10 @@ from openpyxl import Workbook
 from sqlalchemy import select
 
 from complaints.models import Case
+from core.auth.models import User
+from core.auth.roles import Role
 from core.db import db
+from core.privacy.services import record_access
 from surveys import questions as q
 from surveys.models import Survey, SurveyAnswer, SurveyInvitation, SurveyResponse, SurveyVersion
 from surveys.services.definitions import get_survey
@@ -169,6 +172,16 @@ def export_file(slug: str, file_format: str, deidentified: bool) -> tuple[bytes,
     else:
         content, mime = write_csv(columns, rows), "text/csv; charset=utf-8"
     return content, f"{slug}-responses{suffix}.{file_format}", mime
+
+
+def export_for(staff: User, slug: str, file_format: str, purpose: str) -> tuple[bytes, str, str]:
+    """The export this staff member may have: the full file for admins (written to the personal-data
+    access log), the de-identified one for everyone else."""
+    deidentified = staff.role_enum != Role.ADMIN
+    exported = export_file(slug, file_format, deidentified)
+    if not deidentified:
+        record_access(staff, "survey", slug, [*IDENTIFYING_COLUMNS, "text_answers"], purpose)
+    return exported
 
 
 def codebook(version: SurveyVersion) -> list[dict[str, Any]]:

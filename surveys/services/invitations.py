@@ -17,7 +17,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import func, or_, select
 
-from complaints.validators import mask_mobile, normalize_mobile
+from complaints.validators import mask_email, mask_mobile, normalize_mobile
 from core.auth.models import User
 from core.db import db, utcnow
 from core.errors import Conflict, InvalidInput, NotFound
@@ -281,10 +281,7 @@ def masked_contact(invitation: SurveyInvitation) -> str | None:
     contact = invitation.contact
     if not contact:
         return None
-    if invitation.channel == "sms":
-        return mask_mobile(contact)
-    name, _, domain = contact.partition("@")
-    return f"{name[:1]}***@{domain}"
+    return mask_mobile(contact) if invitation.channel == "sms" else mask_email(contact)
 
 
 def queue_reminders(now: datetime | None = None, slug: str | None = None) -> int:

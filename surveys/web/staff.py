@@ -7,7 +7,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from core.auth.roles import Role
 from core.errors import Conflict, InvalidInput, NotFound
 from core.web.auth import register_staff_home, web_roles_required
 from core.web.i18n import localize
@@ -180,7 +179,7 @@ def export(slug: str, file_format: str):
     load_survey(slug)
     if file_format not in exporting.FORMATS:
         abort(404)
-    content, filename, mime = exporting.export_file(slug, file_format, current_user.role_enum != Role.ADMIN)
+    content, filename, mime = exporting.export_for(current_user, slug, file_format, request.endpoint or "")
     return Response(
         content, mimetype=mime, headers={"Content-Disposition": f'attachment; filename="{filename}"'}
     )

@@ -323,7 +323,13 @@ def test_confidential_reporter_hidden_from_handlers(client, org):
     flow.act("accept", "dispatcher")
     flow.act("assign", "dispatcher", {"department_code": "GL-SCJG"})
     as_handler = flow.get("handler")
-    assert as_handler.json["complainant"] == {"name": None, "mobile": None, "email": None, "hidden": True}
+    assert as_handler.json["complainant"] == {
+        "name": None,
+        "mobile": None,
+        "email": None,
+        "hidden": True,
+        "masked": False,
+    }
     assert "13700001111" not in as_handler.get_data(as_text=True)
     assert "举报人甲" not in as_handler.get_data(as_text=True)
     listing = client.get("/api/v1/cases", headers=org.auth("dispatcher")).get_data(as_text=True)
