@@ -113,6 +113,8 @@ def role_clients(app: Flask) -> tuple[dict[str, FlaskClient], dict[str, str]]:
                     "/staff/login", data={"username": role, "password": PASSWORD, "csrf_token": tokens[role]}
                 )
             assert response.status_code == 302, (role, response.status_code)
+            # Signing in starts a fresh session with a new CSRF secret: take the form token again.
+            tokens[role] = _csrf_token(client)
         clients[role] = client
     return clients, tokens
 

@@ -195,6 +195,7 @@ TABLE: dict[tuple[str, str], tuple[Probe, ...]] = {
     ("POST", "/api/v1/users"): p("/api/v1/users", ADMIN, 422, BAD_JSON),
     ("PATCH", "/api/v1/users/<username>"): p("/api/v1/users/{user}", ADMIN, 422, BAD_JSON),
     ("POST", "/api/v1/users/<username>/password"): p("/api/v1/users/{user}/password", ADMIN, 422, BAD_JSON),
+    ("POST", "/api/v1/users/<username>/unlock"): p("/api/v1/users/{user}/unlock", ADMIN),
     # --- API: administration -------------------------------------------------------------------------
     ("GET", "/api/v1/personal-data-access"): p("/api/v1/personal-data-access?subject={case}", SUPERVISE),
     ("GET", "/api/v1/routing-rules"): p("/api/v1/routing-rules", ROUTING_READ),

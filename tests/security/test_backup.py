@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from alembic.script import ScriptDirectory
 from flask import Flask
 from sqlalchemy import create_engine, delete, func, select, text, update
 from sqlalchemy.engine import make_url
@@ -31,6 +32,9 @@ from surveys import demo as survey_demo
 from surveys.models import SurveyAnswer
 from surveys.services.definitions import seed_templates
 from tests.conftest import complaint_body
+
+# The newest migration: what a backup of the test database carries and what restore expects.
+HEAD = ScriptDirectory(str(Path(__file__).resolve().parents[2] / "migrations")).get_current_head()
 
 
 def snapshot() -> dict[str, Any]:
@@ -116,7 +120,7 @@ def test_backup_destroy_restore_gives_back_every_row_and_the_same_audit_hashes(c
 
     made = cli(ctx, "db", "backup", "--out", str(backup))
     assert made.exit_code == 0, made.output
-    assert "schema revision 0008" in made.output and backup.stat().st_size > 0
+    assert f"schema revision {HEAD}" in made.output and backup.stat().st_size > 0
 
     # Disaster: events, answers and a chain head gone or altered.
     first_case = db.session.scalar(select(Case.id).order_by(Case.id))
@@ -132,7 +136,7 @@ def test_backup_destroy_restore_gives_back_every_row_and_the_same_audit_hashes(c
 
     restored = cli(ctx, "db", "restore", str(backup), "--force")
     assert restored.exit_code == 0, restored.output
-    assert "current schema revision 0008" in restored.output
+    assert f"current schema revision {HEAD}" in restored.output
     assert snapshot() == original
     assert verify_audit_chain() == (25, [])
 
@@ -190,7 +194,7 @@ def make_sqlite(path: Path, revision: str | None) -> Path:
 
 
 def test_sqlite_restore_refuses_an_unknown_schema_revision_or_a_damaged_file(ctx, tmp_path):
-    target = make_sqlite(tmp_path / "live.sqlite3", "0008")
+    target = make_sqlite(tmp_path / "live.sqlite3", HEAD)
     before = target.read_bytes()
     newer = make_sqlite(tmp_path / "newer.sqlite3", "9999")
     with pytest.raises(BackupError, match="9999, which this code does not know"):
@@ -204,7 +208,7 @@ def test_sqlite_restore_refuses_an_unknown_schema_revision_or_a_damaged_file(ctx
     older = make_sqlite(tmp_path / "older.sqlite3", "0006")
     note, safety = sqlite_backup.restore(older, target, force=True)
     assert "run `flask db upgrade`" in note
-    assert (revision_of(target), revision_of(safety)) == ("0006", "0008")  # the replaced one kept aside
+    assert (revision_of(target), revision_of(safety)) == ("0006", HEAD)  # the replaced one kept aside
 
 
 def revision_of(path: Path) -> str:
