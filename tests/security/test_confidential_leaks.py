@@ -120,10 +120,14 @@ def log_records(app, monkeypatch) -> Iterator[list[logging.LogRecord]]:
         if isinstance(logger, logging.Logger):
             monkeypatch.setattr(logger, "disabled", False)
     recorder = Recorder()
-    monkeypatch.setattr(logging.root, "level", logging.DEBUG)
+    # setLevel, not a plain attribute: loggers cache isEnabledFor() and only setLevel clears the cache,
+    # so a logger asked once at WARN (an earlier test) would keep dropping DEBUG records.
+    level = logging.root.level
+    logging.root.setLevel(logging.DEBUG)
     logging.root.addHandler(recorder)
     yield recorder.records
     logging.root.removeHandler(recorder)
+    logging.root.setLevel(level)
 
 
 @pytest.fixture()
