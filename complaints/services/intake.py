@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import select
@@ -17,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from complaints.models import Case, IdempotencyKey
 from complaints.services.audit import append_event
-from complaints.services.catalogue import current_policy, deadline_rules, require_category, require_region
+from complaints.services.catalogue import current_policy, deadline_rules, require_catalogue_codes
 from complaints.services.notify import queue_notice
 from complaints.states import Kind, Status
 from complaints.validators import credit_code_problem
@@ -94,8 +95,7 @@ def _check_required(data: dict[str, Any], allow_incomplete: bool) -> bool:
 
 
 def _build_case(data: dict[str, Any], allow_incomplete: bool, received: datetime) -> Case:
-    require_category(data["category_code"])
-    require_region(data["region_code"])
+    require_catalogue_codes(data["category_code"], data["region_code"])
     incomplete = _check_required(data, allow_incomplete)
     respondent, complainant = data.get("respondent") or {}, data.get("complainant") or {}
     credit_code, override = respondent.get("credit_code"), bool(respondent.get("credit_code_override"))
@@ -146,7 +146,8 @@ def _register(
     received = utcnow()
     case = _build_case(data, allow_incomplete, received)
     case.created_by_id = actor.id if actor else None
-    case.tracking_code = f"QL-{received.astimezone(deadline_rules().calendar.tz):%Y%m%d}-{_random_code(8)}"
+    local = ZoneInfo(current_app.config["TIMEZONE"])  # the calendar's zone, without loading it again
+    case.tracking_code = f"QL-{received.astimezone(local):%Y%m%d}-{_random_code(8)}"
     access_key = (
         _derived_access_key(idempotency_key, case.tracking_code) if idempotency_key else _random_code(16)
     )
