@@ -8,7 +8,7 @@ import json
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -31,11 +31,45 @@ TRACKING_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 
 @dataclass(frozen=True)
+class Receipt:
+    """What the answer to a submission shows, in UTC as the database hands timestamps back."""
+
+    tracking_code: str
+    status: str
+    received_at: datetime
+    acceptance_due_at: datetime
+    sign_due_at: datetime | None
+    handling_due_at: datetime | None
+    feedback_due_at: datetime | None
+    next_due_at: datetime | None
+
+    @classmethod
+    def of(cls, case: Case) -> Receipt:
+        """Read from the case before its commit: after it the case is expired, and reading it again
+        would cost a SELECT of the row just written."""
+
+        def utc(moment: datetime | None) -> datetime | None:
+            return None if moment is None else moment.astimezone(UTC)
+
+        return cls(
+            tracking_code=case.tracking_code,
+            status=case.status,
+            received_at=utc(case.received_at),
+            acceptance_due_at=utc(case.acceptance_due_at),
+            sign_due_at=utc(case.sign_due_at),
+            handling_due_at=utc(case.handling_due_at),
+            feedback_due_at=utc(case.feedback_due_at),
+            next_due_at=utc(case.next_due_at),
+        )
+
+
+@dataclass(frozen=True)
 class IntakeResult:
     """The registered case and its access key (the key is shown once and stored only hashed)."""
 
     case: Case
     access_key: str
+    receipt: Receipt
     replayed: bool = False
 
 
@@ -165,8 +199,9 @@ def _register(
         db.session.add(IdempotencyKey(key=idempotency_key, request_hash=request_hash, case_id=case.id))
     if on_registered is not None:
         on_registered(case)  # an adapter's own rows (e.g. Open311's) join the same transaction
+    result = IntakeResult(case, access_key, Receipt.of(case))
     db.session.commit()
-    return IntakeResult(case, access_key)
+    return result
 
 
 def _replay(idempotency_key: str, request_hash: str) -> IntakeResult | None:
@@ -176,7 +211,8 @@ def _replay(idempotency_key: str, request_hash: str) -> IntakeResult | None:
     if row.request_hash != request_hash:
         raise InvalidInput("Idempotency-Key", "was already used for a different submission")
     case = db.session.get(Case, row.case_id)
-    return IntakeResult(case, _derived_access_key(idempotency_key, case.tracking_code), replayed=True)
+    access_key = _derived_access_key(idempotency_key, case.tracking_code)
+    return IntakeResult(case, access_key, Receipt.of(case), replayed=True)
 
 
 def submit_complaint(
