@@ -13,11 +13,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 
 from complaints.models import Case, IdempotencyKey
-from complaints.services.audit import append_event
+from complaints.services.audit import GENESIS_HASH, append_event
 from complaints.services.catalogue import current_policy, deadline_rules, require_catalogue_codes
 from complaints.services.notify import queue_notice
 from complaints.states import Kind, Status
@@ -164,9 +164,21 @@ def _build_case(data: dict[str, Any], allow_incomplete: bool, received: datetime
         policy_version=policy.version,
         received_at=received,
         acceptance_due_at=rules.acceptance_due(received, urgent),
+        # The chain starts here; set now because the register event is hashed before the INSERT.
+        event_count=0,
+        last_event_hash=GENESIS_HASH,
     )
     case.refresh_next_due()
     return case
+
+
+def _reserve_case_id() -> int | None:
+    """The new case's id from its PostgreSQL sequence, ahead of the INSERT; None on SQLite (no sequence).
+    The register event's hash covers the id: known first, the chain head goes into the INSERT of the case,
+    instead of an INSERT then an UPDATE of the new row (one statement and one dead row version fewer)."""
+    if db.engine.dialect.name != "postgresql":
+        return None
+    return db.session.scalar(text("SELECT nextval(pg_get_serial_sequence('cases', 'id'))"))
 
 
 def _register(
@@ -186,8 +198,10 @@ def _register(
         _derived_access_key(idempotency_key, case.tracking_code) if idempotency_key else _random_code(16)
     )
     case.access_key_hash = hash_access_key(access_key)
+    case.id = _reserve_case_id()
     db.session.add(case)
-    db.session.flush()
+    if case.id is None:
+        db.session.flush()  # the id comes from the INSERT
     payload: dict[str, Any] = {"channel": case.channel, "kind": case.kind}
     if case.respondent_credit_code_override:
         payload["credit_code_override"] = case.respondent_credit_code  # logged on purpose (DESIGN.md)
