@@ -11,9 +11,10 @@ Run:  .venv/bin/python bench/intake_bench.py [--url postgresql+psycopg://postgre
 2. Starts two gunicorns with the production config (deploy/gunicorn.conf.py: same worker count and class,
    access log on), one serving the real app factory (core.app:create_app()), one the baseline
    (bench/baseline_app.py: a Flask endpoint inserting one row with SQLAlchemy Core into the same database).
-   Rate limits: the JSON intake API has none (Flask-Limiter guards the web form /submit/<kind> with
-   QUALITYLINE_INTAKE_RATE_LIMIT); the bench still raises that setting through the environment so a
-   limit added to the API under the same setting would not turn the bench into a rate-limit test.
+   Rate limits: here the JSON intake API has none (Flask-Limiter guards the web form /submit/<kind> with
+   QUALITYLINE_INTAKE_RATE_LIMIT); the bench raises that setting through the environment anyway
+   (1000000 per second), so a limit on the API under the same setting is checked on every request, as in
+   production, but never refuses one: this is not a rate-limit test.
 3. wrk (bench/intake_wrk.lua) POSTs valid, varied submissions with a unique Idempotency-Key each: a 3 s
    warm-up per server, then --rounds rounds of baseline and intake (order alternating per round) for
    --duration seconds each, with the load average before and after every run.
@@ -21,8 +22,9 @@ Run:  .venv/bin/python bench/intake_bench.py [--url postgresql+psycopg://postgre
    event and idempotency key), new rows exceed the 201s by at most the requests still in flight when wrk
    stopped, and there was no non-2xx answer and no socket error. A failed check exits 1; the timing target
    (intake >= 70 % of the baseline's requests/s, p99 < 50 ms) is printed, never asserted.
-5. --profile adds one intake run under `py-spy record --subprocesses` (not counted in the figures) and
-   prints the functions with the largest shares of the workers' CPU samples.
+5. --profile adds one intake run under two `py-spy record --subprocesses` (not counted in the figures):
+   all samples give the share of time the workers wait on PostgreSQL, samples holding the GIL give
+   Python's CPU by library (innermost frame) and the heaviest functions (inclusive).
 
 Results go to bench/results/intake.json, which keeps a short history of earlier runs (--label names this one).
 Needs wrk (`make bench-deps`) and, for --profile, py-spy (root, or ptrace allowed).
@@ -301,46 +303,91 @@ def measure(engine, target: str, port: int, args, wrk_env: dict[str, str], seed:
     return run
 
 
-def profile_intake(master_pid: int, port: int, args, wrk_env: dict[str, str], out_path: Path) -> list:
-    """An extra intake run under py-spy (all workers); returns the top inclusive shares by function."""
+PROJECT_PACKAGES = {"complaints", "core", "open311", "surveys", "analytics"}
+# Frames every request passes through (server loop, WSGI, decorators): they say nothing about the cost.
+PLUMBING = ("gunicorn", "runpy", "flask", "werkzeug", "string")
+
+
+def profile_intake(master_pid: int, port: int, args, wrk_env: dict[str, str], logs: Path) -> dict:
+    """An extra intake run under two py-spy recorders (all workers, 200 Hz): every sample, which shows how
+    much of a request is spent waiting for PostgreSQL, and only samples holding the GIL (Python's CPU)."""
     py_spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
-    spy = subprocess.Popen(
-        [py_spy, "record", "--pid", str(master_pid), "--subprocesses", "--rate", "200", "--format", "raw",
-         "--duration", str(args.duration + 2), "--output", str(out_path), "--nonblocking"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+    views = {"all": logs / "intake_profile_all.txt", "gil": logs / "intake_profile_gil.txt"}
+    recorders = [
+        subprocess.Popen(
+            [
+                py_spy,
+                "record",
+                "--pid",
+                str(master_pid),
+                "--subprocesses",
+                "--rate",
+                "200",
+                "--format",
+                "raw",
+                "--duration",
+                str(args.duration + 2),
+                "--output",
+                str(path),
+                "--nonblocking",
+            ]
+            + (["--gil"] if view == "gil" else []),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )  # fmt: skip
+        for view, path in views.items()
+    ]
     time.sleep(1.5)
     run_wrk(port, args.duration, args.connections, wrk_env, seed=999)
-    _, err = spy.communicate(timeout=60)
-    if not out_path.exists():
-        print(f"py-spy wrote nothing: {err.strip()}")
-        return []
-    return summarize_stacks(out_path)
+    errors = [recorder.communicate(timeout=60)[1] for recorder in recorders]
+    if not all(path.exists() for path in views.values()):
+        print(f"py-spy wrote nothing: {' '.join(e.strip() for e in errors)}")
+        return {}
+    return summarize_profile(read_stacks(views["all"]), read_stacks(views["gil"]))
 
 
-def summarize_stacks(path: Path, top: int = 40) -> list[dict]:
-    """Inclusive share of the CPU samples per function (counted once per stack), from collapsed stacks."""
-    inclusive: Counter[str] = Counter()
-    total = 0
+def read_stacks(path: Path) -> list[tuple[list[tuple[str, str]], int]]:
+    """py-spy's raw (collapsed) output as ([(function, library), ...] outermost first, samples) rows."""
+    rows = []
     for line in path.read_text().splitlines():
         stack, _, count = line.rpartition(" ")
         if not stack or not count.isdigit():
             continue
-        n = int(count)
-        total += n
-        seen = set()
+        frames = []
         for frame in stack.split(";"):
+            if frame.startswith(("process ", "thread ")):
+                continue
             name, _, location = frame.partition(" (")
-            where = location.rsplit(":", 1)[0].rstrip(")")
-            key = f"{name} ({where.replace(str(ROOT) + '/', '').split('site-packages/')[-1]})"
-            if key not in seen:
-                seen.add(key)
-                inclusive[key] += n
-    return [
-        {"function": key, "share": round(n / total, 3)}
-        for key, n in inclusive.most_common(top)
-        if total and not key.startswith(("process ", "thread "))
-    ]
+            where = location.rsplit(":", 1)[0]
+            top = where.strip("<>").split("/")[0].split(" ")[-1].removesuffix(".py")
+            frames.append((f"{name} ({where})" if top in PROJECT_PACKAGES else name, top))
+        rows.append((frames, int(count)))
+    return rows
+
+
+def summarize_profile(every: list, gil: list, top: int = 25) -> dict:
+    """Where intake's time goes: the share of samples waiting on PostgreSQL (psycopg's wait), the share of
+    GIL samples per library by innermost frame, and the heaviest functions by inclusive GIL share."""
+    total = sum(n for _, n in every) or 1
+    waiting = sum(n for frames, n in every if any(lib == "psycopg" and "wait" in f for f, lib in frames))
+    cpu_total = sum(n for _, n in gil) or 1
+    by_library: Counter[str] = Counter()
+    inclusive: Counter[str] = Counter()
+    for frames, n in gil:
+        if frames:
+            by_library[frames[-1][1]] += n
+        for key in {f"{f} [{lib}]" for f, lib in frames if lib not in PLUMBING and not f.endswith("wrapper")}:
+            inclusive[key] += n
+    return {
+        "samples_all": total,
+        "waiting_on_postgresql": round(waiting / total, 3),
+        "samples_gil": cpu_total,
+        "gil_self_by_library": {lib: round(n / cpu_total, 3) for lib, n in by_library.most_common(12)},
+        "gil_inclusive_top": [
+            {"function": key, "share": round(n / cpu_total, 3)} for key, n in inclusive.most_common(top)
+        ],
+    }
 
 
 def summarize(runs: list[dict], target: str) -> dict:
@@ -437,11 +484,9 @@ def main() -> None:
             order = ("baseline", "intake") if round_no % 2 == 0 else ("intake", "baseline")
             for target in order:
                 runs.append(measure(engine, target, ports[target], args, wrk_env, seed=round_no * 2 + 1))
-        profile = []
+        profile = {}
         if args.profile:
-            profile = profile_intake(
-                servers["intake"].pid, ports["intake"], args, wrk_env, logs / "intake_profile.txt"
-            )
+            profile = profile_intake(servers["intake"].pid, ports["intake"], args, wrk_env, logs)
     finally:
         for process in servers.values():
             stop_server(process)
@@ -480,7 +525,7 @@ def main() -> None:
         "runs": runs,
     }
     if profile:
-        report["profile_top"] = profile
+        report["profile"] = profile
     write_results(report, args.label or report["commit"])
     print(
         f"baseline {baseline['requests_per_s']:.1f} req/s, p99 {baseline['p99_ms']:.1f} ms | intake "
@@ -488,8 +533,14 @@ def main() -> None:
         f"{intake['p99_ms']:.1f} ms | ratio {ratio:.2f} (target >= 0.70, p99 < 50 ms: "
         f"{'met' if report['target_met'] else 'not met'}) | rows {'ok' if not problems else 'FAILED'}"
     )
-    for item in profile[:25]:
-        print(f"  {item['share']:6.1%}  {item['function']}")
+    if profile:
+        print(
+            f"profile: {profile['waiting_on_postgresql']:.0%} of the samples wait on PostgreSQL; "
+            "GIL samples by library: "
+            + ", ".join(f"{lib} {share:.0%}" for lib, share in profile["gil_self_by_library"].items())
+        )
+        for item in profile["gil_inclusive_top"]:
+            print(f"  {item['share']:6.1%}  {item['function']}")
     if problems:
         raise SystemExit("row check failed: " + "; ".join(problems))
 
