@@ -55,6 +55,7 @@ from baseline_app import submissions
 from benchdb import recreate_database
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, select, text
+from sqlalchemy.exc import OperationalError
 
 import core
 from complaints.models import Category
@@ -390,6 +391,12 @@ def summarize_profile(every: list, gil: list, top: int = 25) -> dict:
     }
 
 
+def postgresql_started(engine) -> datetime:
+    """When the PostgreSQL server started: a restart in the middle of a run voids its figures."""
+    with engine.connect() as conn:
+        return conn.execute(text("SELECT pg_postmaster_start_time()")).scalar_one()
+
+
 def summarize(runs: list[dict], target: str) -> dict:
     mine = [r for r in runs if r["target"] == target]
     return {
@@ -468,7 +475,7 @@ def main() -> None:
     logs = Path(tempfile.mkdtemp(prefix="intake-bench-"))
     ports = {"baseline": free_port(), "intake": free_port()}
     servers = {}
-    engine = create_engine(args.url)
+    engine = create_engine(args.url, pool_pre_ping=True)
     try:
         servers["intake"] = start_server(
             "core.app:create_app()", ports["intake"], server_env, logs / "intake.log"
@@ -480,10 +487,17 @@ def main() -> None:
         for target in ("baseline", "intake"):  # workers import and connect lazily: not measured
             run_wrk(ports[target], WARMUP_SECONDS, args.connections, wrk_env, seed=0)
         runs = []
+        started = postgresql_started(engine)
         for round_no in range(args.rounds):
             order = ("baseline", "intake") if round_no % 2 == 0 else ("intake", "baseline")
             for target in order:
-                runs.append(measure(engine, target, ports[target], args, wrk_env, seed=round_no * 2 + 1))
+                try:
+                    runs.append(measure(engine, target, ports[target], args, wrk_env, seed=round_no * 2 + 1))
+                    restarted = postgresql_started(engine) != started
+                except OperationalError:
+                    restarted = True
+                if restarted:  # a shared machine: someone else restarted the server
+                    raise SystemExit("PostgreSQL restarted during the run: its figures are void; run again")
         profile = {}
         if args.profile:
             profile = profile_intake(servers["intake"].pid, ports["intake"], args, wrk_env, logs)
