@@ -27,7 +27,7 @@ Run:  .venv/bin/python bench/intake_bench.py [--url postgresql+psycopg://postgre
    Python's CPU by library (innermost frame) and the heaviest functions (inclusive).
 
 Results go to bench/results/intake.json, which keeps a short history of earlier runs (--label names this one).
-Needs wrk (`make bench-deps`) and, for --profile, py-spy (root, or ptrace allowed).
+Needs wrk (`make bench-deps`) and, for --profile, py-spy (`pip install -e ".[bench]"`; root or ptrace rights).
 """
 
 from __future__ import annotations
