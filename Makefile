@@ -7,7 +7,7 @@ export FLASK_APP := core.app:create_app
 
 MO := core/translations/zh_Hans_CN/LC_MESSAGES/messages.mo
 
-.PHONY: run test lint audit install migrate demo clean translations browser
+.PHONY: run test lint audit install migrate demo clean translations browser bench-deps
 
 # Python 3.11's venv seeds setuptools 65.5, which has published advisories (CVE-2022-40897, CVE-2024-6345,
 # CVE-2025-47273): upgrade it with pip, so the audit of the environment finds nothing of ours to fix.
@@ -37,6 +37,14 @@ browser:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
 	    apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null; \
 	  else echo "tests need: sudo apt-get install $(SYSTEM_PACKAGES)" >&2; exit 1; fi; }
+
+# Debian's wrk, the HTTP load generator of bench/intake_bench.py.
+BENCH_PACKAGES := wrk
+bench-deps:
+	@command -v wrk >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	    apt-get install -y -qq $(BENCH_PACKAGES) >/dev/null; \
+	  else echo "benchmarks need: sudo apt-get install $(BENCH_PACKAGES)" >&2; exit 1; fi; }
 
 migrate: install
 	mkdir -p instance

@@ -124,13 +124,13 @@ class DeadlinesOut(Schema):
 
 
 class IntakeOut(Schema):
-    """Dumped from an IntakeResult: the new case and its once-shown access key."""
+    """Dumped from an IntakeResult: its receipt (the new case) and the once-shown access key."""
 
-    tracking_code = fields.String(attribute="case.tracking_code")
+    tracking_code = fields.String(attribute="receipt.tracking_code")
     access_key = fields.String(metadata={"description": "Shown once; needed to track and rate the case"})
-    status = fields.String(attribute="case.status")
-    received_at = fields.AwareDateTime(attribute="case.received_at")
-    deadlines = fields.Nested(DeadlinesOut, attribute="case")
+    status = fields.String(attribute="receipt.status")
+    received_at = fields.AwareDateTime(attribute="receipt.received_at")
+    deadlines = fields.Nested(DeadlinesOut, attribute="receipt")
 
 
 class TimelineEntryOut(Schema):

@@ -32,7 +32,8 @@ class RegionOut(Schema):
 
 @blp.route("/complaints", methods=["POST"])
 @intake_limit
-@blp.arguments(IntakeIn)
+# An instance, not the class: webargs would build the schema and its nested ones on every submission.
+@blp.arguments(IntakeIn())
 @blp.response(201, IntakeOut)
 @blp.doc(
     parameters=[

@@ -70,20 +70,31 @@ def suggest_hotline(kind: str, category_code: str) -> str:
     return "12345"
 
 
-def require_category(code: str) -> Category:
-    """The active category with this code, or a 422 on category_code."""
-    category = db.session.get(Category, code)
-    if category is None or not category.is_active:
-        raise InvalidInput("category_code", "unknown category; see GET /api/v1/categories")
-    return category
+UNKNOWN_CATEGORY = "unknown category; see GET /api/v1/categories"
+UNKNOWN_REGION = "unknown GB/T 2260 region code; see GET /api/v1/regions"
 
 
 def require_region(code: str) -> Region:
     """The region with this code, or a 422 on region_code."""
     region = db.session.get(Region, code)
     if region is None:
-        raise InvalidInput("region_code", "unknown GB/T 2260 region code; see GET /api/v1/regions")
+        raise InvalidInput("region_code", UNKNOWN_REGION)
     return region
+
+
+def require_catalogue_codes(category_code: str, region_code: str) -> None:
+    """A 422 on category_code unless that category is active, else on region_code unless that region exists;
+    one round trip for both, as intake checks them on every submission."""
+    category_active, region_known = db.session.execute(
+        select(
+            select(Category.is_active).where(Category.code == category_code).scalar_subquery(),
+            select(Region.code).where(Region.code == region_code).exists(),
+        )
+    ).one()
+    if not category_active:
+        raise InvalidInput("category_code", UNKNOWN_CATEGORY)
+    if not region_known:
+        raise InvalidInput("region_code", UNKNOWN_REGION)
 
 
 def current_policy() -> Policy:
