@@ -36,6 +36,13 @@ def _table(header: list[str], rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
+def _page(figures: dict | None) -> str:
+    """A page's p95, marked when above the target; a dash where the scenario was not run."""
+    if figures is None:
+        return "—"
+    return _ms(figures["p95_ms"]) + ("" if figures["met"] else " ✗")
+
+
 def _dep(entry: dict, part: str, key: str, fmt) -> str:
     """A deploy-scenario figure, or why there is none at that size."""
     return fmt(entry[part][key]) if part in entry else "not run (> 1M)"
@@ -84,17 +91,10 @@ def render() -> str:
     cases = _load("case_list")
     if cases:
         labels = list(cases)
-        names = list(next(iter(cases.values()))["scenarios"])
+        names = list(dict.fromkeys(name for entry in cases.values() for name in entry["scenarios"]))
         rows = [["baseline: PK page (p95)"] + [_ms(cases[s]["baseline"]["p95_ms"]) for s in labels]]
         for name in names:
-            rows.append(
-                [name]
-                + [
-                    _ms(cases[s]["scenarios"][name]["p95_ms"])
-                    + ("" if cases[s]["scenarios"][name]["met"] else " ✗")
-                    for s in labels
-                ]
-            )
+            rows.append([name] + [_page(cases[s]["scenarios"].get(name)) for s in labels])
         out.append(
             "### 3. Handler queue and case page: p95 ms through the HTTP layer "
             "(target < 50 ms; ✗ = above)\n\n" + _table(["", *labels], rows)

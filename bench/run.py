@@ -23,10 +23,12 @@ import kpi_rollup_bench
 import matplotlib
 import numpy as np
 import psycopg
+import report
 import sla_bench
 import stats_bench
 from benchdb import DEFAULT_URL, RESULTS, build_database, machine, parse_size, size_label, write_result
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -147,6 +149,20 @@ def postgresql(url: str) -> dict:
     return {"version": f"PostgreSQL {version}", "settings": settings}
 
 
+def run_size(url: str, n: int) -> None:
+    """Generate the database for n cases once, then every database measure on it."""
+    started = time.perf_counter()
+    app, load = build_database(url, n, log)
+    write_result("datagen", n, load)
+    log(f"[{size_label(n)}] case list and case page")
+    write_result("case_list", n, case_list_bench.measure(app, n, log=log))
+    log(f"[{size_label(n)}] KPI rollups vs raw")
+    write_result("kpi_rollup", n, kpi_rollup_bench.measure(app, n, log=log))
+    log(f"[{size_label(n)}] SLA scan")
+    write_result("sla", n, sla_bench.measure(app, n, log=log))
+    log(f"[{size_label(n)}] done in {(time.perf_counter() - started) / 60:.1f} min")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="10k,100k,1M,10M", help="case counts, e.g. 10k,100k")
@@ -161,16 +177,16 @@ def main() -> None:
         f"responses {', '.join(map(size_label, responses))}"
     )
     for n in sizes:
-        started = time.perf_counter()
-        app, report = build_database(args.url, n, log)
-        write_result("datagen", n, report)
-        log(f"[{size_label(n)}] case list and case page")
-        write_result("case_list", n, case_list_bench.measure(app, n, log=log))
-        log(f"[{size_label(n)}] KPI rollups vs raw")
-        write_result("kpi_rollup", n, kpi_rollup_bench.measure(app, n, log=log))
-        log(f"[{size_label(n)}] SLA scan")
-        write_result("sla", n, sla_bench.measure(app, n, log=log))
-        log(f"[{size_label(n)}] done in {(time.perf_counter() - started) / 60:.1f} min")
+        for attempt in (1, 2):
+            try:
+                run_size(args.url, n)
+                break
+            except (OperationalError, psycopg.OperationalError) as error:
+                # The server is shared: a restart by someone else drops the connections. Redo the size.
+                log(f"[{size_label(n)}] connection lost ({str(error).splitlines()[0]}); attempt {attempt}")
+                if attempt == 2:
+                    raise
+                time.sleep(30)
     for n in responses:
         log(f"survey statistics, {size_label(n)} responses")
         write_result("stats", n, stats_bench.bench_raking(n))
