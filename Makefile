@@ -7,7 +7,7 @@ export FLASK_APP := core.app:create_app
 
 MO := core/translations/zh_Hans_CN/LC_MESSAGES/messages.mo
 
-.PHONY: run test lint audit install migrate demo clean translations browser bench-deps
+.PHONY: run test lint audit install migrate demo clean translations browser bench-deps bench bench-scale
 
 # Python 3.11's venv seeds setuptools 65.5, which has published advisories (CVE-2022-40897, CVE-2024-6345,
 # CVE-2025-47273): upgrade it with pip, so the audit of the environment finds nothing of ours to fix.
@@ -71,6 +71,26 @@ run: demo
 
 test: install browser
 	$(BIN)/pytest
+
+# Provincial-scale benchmarks (docs/PERFORMANCE.md): intake under gunicorn, then every database measure at
+# each case count on one generated database per size, the survey statistics, and the scaling check.
+# Needs a PostgreSQL reachable at BENCH_URL (the database in it is dropped and recreated).
+# Quick run: make bench BENCH_SIZES=10k,100k BENCH_RESPONSES=10k
+BENCH_SIZES ?= 10k,100k,1M,10M
+BENCH_RESPONSES ?= 10k,100k,1M
+BENCH_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/qualityline_bench
+BENCH_STAMP := $(VENV)/.bench-installed
+
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet -e ".[dev,bench]"
+	touch $(BENCH_STAMP)
+
+bench: install bench-deps bench-scale
+	$(BIN)/python bench/intake_bench.py
+
+bench-scale: install $(BENCH_STAMP)
+	PYTHONPATH=. $(BIN)/python bench/run.py --sizes $(BENCH_SIZES) --responses $(BENCH_RESPONSES) \
+	  --url $(BENCH_URL)
 
 lint: install
 	$(BIN)/ruff check .

@@ -1,19 +1,19 @@
-"""Benchmark of the analytics.stats core (run: python bench/stats_bench.py).
+"""Benchmark of the analytics.stats core (run: python bench/stats_bench.py [--responses 10k,100k,1M]).
 
-1. Raking 1,000,000 responses over three margins (district 16 x age group 6 x sex 2) plus the
-   weighted 0-100 index with its linearised SE (strata = district, PSU = community, fpc), against
-   the ``svy`` package on the same input: weights must agree to 1e-9 and SEs to 1e-9 (relative).
+1. Raking n responses (10k / 100k / 1M from bench/datagen.py) over three margins (district 16 x age
+   group 6 x sex 2) plus the weighted 0-100 index with its linearised SE (strata = district, PSU =
+   community, fpc), against the ``svy`` package and ``samplics`` (its predecessor by the same author) on
+   the same input: weights must agree to 1e-9 and SEs to 1e-9 (relative). Target: < 1 s at 1M.
 2. PLS-PM (ECSI model, 250 respondents x 27 items) with 500 bootstrap resamples.
 
-Prints figures and ratios and writes bench/results/stats.json.  Data come from the generator
-below (fixed seeds), so runs are reproducible; ``svy`` is optional (test/bench-only dependency).
+Prints figures and ratios and writes bench/results/stats.json (one entry per size) and
+bench/results/pls.json. Data come from fixed seeds, so runs are reproducible; ``svy`` and ``samplics``
+are optional (the bench extra).
 """
 
 from __future__ import annotations
 
-import json
-import os
-import platform
+import argparse
 import sys
 import time
 from pathlib import Path
@@ -23,36 +23,16 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchdb import parse_size, write_result  # noqa: E402
+from datagen import N_AGE, N_DISTRICT, N_SEX, POP_COMMUNITIES, survey_responses  # noqa: E402
+
 from analytics.stats import construct_index, pls_pm, rake  # noqa: E402
 
-N = 1_000_000
-N_DISTRICT, N_AGE, N_SEX = 16, 6, 2
-COMMUNITIES_PER_DISTRICT, POP_COMMUNITIES = 100, 400
 ITEM_WEIGHTS = np.array([0.30, 0.25, 0.20, 0.15, 0.10])
 SCALE = (1.0, 5.0)
 TOL = 1e-12
 REPEATS = 3
-
-
-def survey_data(seed: int = 20240601) -> dict[str, np.ndarray]:
-    """Synthetic province survey: design codes, base weights, five 1-5 items, population margins."""
-    rng = np.random.default_rng(seed)
-    district = rng.choice(N_DISTRICT, size=N, p=rng.dirichlet(np.full(N_DISTRICT, 8.0)))
-    age = rng.choice(N_AGE, size=N, p=[0.10, 0.18, 0.22, 0.20, 0.17, 0.13])
-    sex = rng.integers(0, N_SEX, size=N)
-    community = district * COMMUNITIES_PER_DISTRICT + rng.integers(0, COMMUNITIES_PER_DISTRICT, size=N)
-    base = (7_000_000 / N) * rng.lognormal(0.0, 0.35, size=N) * (1 + 0.3 * (age == 0))
-    latent = rng.normal(0, 1, N) + 0.1 * (district % 4) - 0.05 * age
-    items = np.clip(np.rint(3.6 + 0.8 * latent[:, None] + rng.normal(0, 0.7, (N, 5))), 1, 5)
-    return {
-        "district": district,
-        "age": age,
-        "sex": sex,
-        "community": community,
-        "base": base,
-        "items": items,
-        "fpc": np.full(N, float(POP_COMMUNITIES)),
-    }
+TARGET_S = 1.0
 
 
 def margins(d: dict[str, np.ndarray]) -> dict[str, dict[int, float]]:
@@ -61,7 +41,7 @@ def margins(d: dict[str, np.ndarray]) -> dict[str, dict[int, float]]:
     total = 7_000_000.0
     out = {}
     for name, k in (("district", N_DISTRICT), ("age", N_AGE), ("sex", N_SEX)):
-        share = np.bincount(d[name], minlength=k) / N * rng.uniform(0.85, 1.15, k)
+        share = np.bincount(d[name], minlength=k) / len(d[name]) * rng.uniform(0.85, 1.15, k)
         share /= share.sum()
         out[name] = {i: float(total * s) for i, s in enumerate(share)}
     return out
@@ -104,6 +84,33 @@ def with_svy(d, m, composite):
     return raked.data["rk"].to_numpy(), float(est["est"][0]), float(est["se"][0])
 
 
+def with_samplics(d, m, composite):
+    """The same pipeline in samplics: SampleWeight.rake to the margins, then TaylorEstimator's mean."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)  # "samplics is archived": the point of comparing
+        from samplics.estimation import TaylorEstimator
+        from samplics.utils.types import PopParam
+        from samplics.weighting import SampleWeight
+
+    weights = SampleWeight().rake(
+        samp_weight=d["base"],
+        margins={name: d[name] for name in m},
+        control=m,
+        tol=TOL,
+        ctrl_tol=TOL,
+        max_iter=500,
+    )
+    # samplics takes the finite population correction as the factor 1 - n_h / N_h per stratum.
+    strata = np.unique(d["district"])
+    sampled = {h: np.unique(d["community"][d["district"] == h]).size for h in strata}
+    fpc = {h: 1 - sampled[h] / POP_COMMUNITIES for h in strata}
+    est = TaylorEstimator(PopParam.mean)
+    est.estimate(y=composite, samp_weight=weights, stratum=d["district"], psu=d["community"], fpc=fpc)
+    return weights, float(est.point_est), float(est.stderror)
+
+
 def timed(fn, *args):
     """Best wall time over REPEATS runs and the last result."""
     best, out = np.inf, None
@@ -114,40 +121,47 @@ def timed(fn, *args):
     return best, out
 
 
-def bench_raking() -> dict:
-    d = survey_data()
+def _compare(name, fn, d, m, composite, w, idx, t_ours) -> dict:
+    """Time a reference package on the same data and report its agreement with ours."""
+    k = 100.0 / (SCALE[1] - SCALE[0])
+    try:
+        t_ref, (w_ref, est_ref, se_ref) = timed(fn, d, m, composite)
+    except ImportError as error:
+        print(f"  {name} not installed ({error}): comparison skipped")
+        return {}
+    out = {
+        f"{name}_seconds": t_ref,
+        f"speedup_vs_{name}": t_ref / t_ours,
+        f"max_rel_weight_diff_{name}": float(np.max(np.abs(w - w_ref) / w_ref)),
+        f"rel_index_diff_{name}": abs(idx.estimate - k * (est_ref - SCALE[0])) / idx.estimate,
+        f"rel_se_diff_{name}": abs(idx.se - k * se_ref) / idx.se,
+    }
+    print(
+        f"  {name} same pipeline: {t_ref:.3f} s -> ours is {t_ref / t_ours:.1f}x faster; max rel weight diff "
+        f"{out[f'max_rel_weight_diff_{name}']:.2e}, rel SE diff {out[f'rel_se_diff_{name}']:.2e}"
+    )
+    return out
+
+
+def bench_raking(n: int, compare: bool = True) -> dict:
+    """Rake + index with SE on n responses; ratio to svy and samplics."""
+    d = survey_responses(n)
     m = margins(d)
     t_ours, (w, idx) = timed(ours, d, m)
-    k = 100.0 / (SCALE[1] - SCALE[0])
     res = {
-        "n": N,
         "cells": N_DISTRICT * N_AGE * N_SEX,
         "psu": int(np.unique(d["community"]).size),
         "ours_seconds": t_ours,
+        "target_s": TARGET_S,
+        "met": t_ours < TARGET_S,
         "index": idx.estimate,
         "index_se": idx.se,
     }
-    print(f"raking + index with SE, n={N:,}: {t_ours:.3f} s (index {idx.estimate:.4f}, SE {idx.se:.5f})")
-    try:
-        import svy  # noqa: F401
-    except ImportError:
-        print("svy not installed: comparison skipped")
-        return res
-    composite = d["items"] @ (ITEM_WEIGHTS / ITEM_WEIGHTS.sum())
-    t_svy, (w_svy, est_svy, se_svy) = timed(with_svy, d, m, composite)
-    res.update(
-        {
-            "svy_seconds": t_svy,
-            "speedup_vs_svy": t_svy / t_ours,
-            "max_rel_weight_diff": float(np.max(np.abs(w - w_svy) / w_svy)),
-            "rel_index_diff": abs(idx.estimate - k * (est_svy - SCALE[0])) / idx.estimate,
-            "rel_se_diff": abs(idx.se - k * se_svy) / idx.se,
-        }
-    )
-    print(
-        f"svy same pipeline: {t_svy:.3f} s -> ours is {res['speedup_vs_svy']:.1f}x faster; "
-        f"max rel weight diff {res['max_rel_weight_diff']:.2e}, rel SE diff {res['rel_se_diff']:.2e}"
-    )
+    print(f"  raking + index with SE, n={n:,}: {t_ours:.3f} s (index {idx.estimate:.4f}, SE {idx.se:.5f})")
+    if compare:
+        composite = d["items"] @ (ITEM_WEIGHTS / ITEM_WEIGHTS.sum())
+        res.update(_compare("svy", with_svy, d, m, composite, w, idx, t_ours))
+        res.update(_compare("samplics", with_samplics, d, m, composite, w, idx, t_ours))
     return res
 
 
@@ -199,19 +213,15 @@ def bench_pls() -> dict:
 
 
 def main() -> None:
-    out = {
-        "python": platform.python_version(),
-        "numpy": np.__version__,
-        "cpus": os.cpu_count(),
-        "machine": platform.machine(),
-        "repeats": REPEATS,
-        "raking": bench_raking(),
-        "pls": bench_pls(),
-    }
-    target = ROOT / "bench" / "results" / "stats.json"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(json.dumps(out, indent=2) + "\n")
-    print(f"wrote {target.relative_to(ROOT)}")
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--responses", default="10k,100k,1M", help="comma-separated sizes, e.g. 10k,100k,1M")
+    parser.add_argument("--no-compare", action="store_true", help="skip svy and samplics")
+    parser.add_argument("--no-pls", action="store_true")
+    args = parser.parse_args()
+    for n in map(parse_size, args.responses.split(",")):
+        write_result("stats", n, bench_raking(n, not args.no_compare))
+    if not args.no_pls:
+        write_result("pls", 250, bench_pls())
 
 
 if __name__ == "__main__":
