@@ -82,6 +82,18 @@ def test_filters(client, org):
     assert get(q="100%") == []
 
 
+def test_short_and_long_terms_match_any_letter_case(client, org):
+    """One- and two-character terms take the substring-position path, longer ones ILIKE: same answers."""
+    led = Flow(client, org, kind="help", category_code="P01", respondent={}, title="楼道LED灯不亮")
+    Flow(client, org, kind="help", category_code="P01", respondent={}, title="小区停水")
+    auth = org.auth("supervisor")
+    get = lambda q: codes(client.get("/api/v1/cases", query_string={"q": q}, headers=auth))  # noqa: E731
+    for term in ("l", "Le", "eD", "led", "LeD灯", "灯", "楼道"):
+        assert get(term) == [led.code], term
+    for term in ("LX", "xl", "灯亮"):
+        assert get(term) == [], term
+
+
 def test_overdue_and_due_before(client, org):
     with travel_to(datetime(2026, 9, 1, 9, 0, tzinfo=SHANGHAI)):
         old = Flow(client, org)
