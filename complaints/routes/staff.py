@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint
-
 from complaints.schemas import (
     ACTION_SCHEMAS,
     CaseListQuery,
@@ -14,6 +12,7 @@ from complaints.schemas import (
     OperatorIntakeIn,
 )
 from complaints.services import actions, catalogue, intake, queries
+from core.api import Blueprint
 from core.auth.guard import current_staff, staff_required
 from core.auth.roles import CASE_ROLES, Role
 from core.auth.schemas import DepartmentOut
@@ -83,6 +82,8 @@ def _make_action_view(name: str):
 for _name, _schema in ACTION_SCHEMAS.items():
     blp.route(f"/cases/<tracking_code>/actions/{_name}", methods=["POST"], endpoint=f"action_{_name}")(
         staff_required(*CASE_ROLES)(
-            blp.arguments(_schema)(blp.response(200, CaseOut)(_make_action_view(_name)))
+            blp.errors({409: "The case's state does not allow this action"})(
+                blp.arguments(_schema)(blp.response(200, CaseOut)(_make_action_view(_name)))
+            )
         )
     )

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint
-
+from core.api import Blueprint
 from core.auth import services
 from core.auth.guard import bearer_token, staff_required
 from core.auth.roles import Role
@@ -22,6 +21,7 @@ blp = Blueprint("auth", __name__, url_prefix="/api/v1", description="Staff token
 
 
 @blp.route("/auth/tokens", methods=["POST"])
+@blp.errors({401: "Wrong username or password, or the account is inactive"})
 @blp.arguments(TokenIn)
 @blp.response(201, TokenOut)
 def create_token(body: dict):
@@ -48,6 +48,7 @@ def list_departments():
 
 
 @blp.route("/departments", methods=["POST"])
+@blp.errors({409: "The code is already taken"})
 @staff_required(Role.ADMIN)
 @blp.arguments(DepartmentIn)
 @blp.response(201, DepartmentOut)
@@ -65,6 +66,7 @@ def list_users():
 
 
 @blp.route("/users", methods=["POST"])
+@blp.errors({409: "The username is already taken"})
 @staff_required(Role.ADMIN)
 @blp.arguments(UserIn)
 @blp.response(201, UserOut)
