@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask, request
 from flask_babel import gettext
 
-from core.errors import InvalidInput, NotFound
+from core.errors import DomainError, InvalidInput, NotFound
 
 UNSTORABLE_REASON = "contains a NUL byte or an unpaired surrogate, which cannot be stored"
 
@@ -59,9 +59,17 @@ def _refuse_field(field: str) -> InvalidInput:
 
 
 def check_request_text() -> None:
-    """Refuse NUL bytes in the path (nothing is named so: 404), the query string and form fields (422)."""
+    """Refuse NUL bytes in the path (nothing is named so: 404), in a header (400, as gunicorn answers
+    such a request; the test client and other servers let it through, and an Idempotency-Key is
+    stored), in the query string, form fields and upload names (422)."""
     if any(isinstance(v, str) and is_unstorable(v) for v in (request.view_args or {}).values()):
         raise NotFound("no such resource")
+    for name, value in request.headers.items():
+        if is_unstorable(value):
+            raise DomainError(f"header {name}: {UNSTORABLE_REASON}", {name: [UNSTORABLE_REASON]})
+    for name, upload in request.files.items(multi=True):
+        if upload.filename and is_unstorable(upload.filename):
+            raise _refuse_field(name)
     for source in (request.args, request.form):
         for name, value in source.items(multi=True):
             if not (isinstance(name, str) and isinstance(value, str)):
