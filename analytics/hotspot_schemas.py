@@ -12,9 +12,9 @@ from marshmallow import Schema, ValidationError, fields, post_load, validate, va
 from analytics.schemas import FORMATS
 from analytics.services.hotspot_periods import add_months
 from analytics.services.hotspots import DIMENSIONS
+from core.workdays import FIRST_DAY, LAST_DAY
 
 MONTH = re.compile(r"^20\d\d-(0[1-9]|1[0-2])$")
-FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)
 MAX_DAYS = 366
 
 

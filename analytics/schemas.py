@@ -7,13 +7,24 @@ from marshmallow import Schema, fields, validate
 from analytics.kpis import GROUP_BY
 from analytics.services.complaint_kpis import INTERVALS, SOURCES
 from analytics.services.drilldown import PARTS
+from core.workdays import FIRST_DAY, LAST_DAY
 
 FORMATS = ("json", "csv", "xlsx")
 
 
 class PeriodQuery(Schema):
-    start = fields.Date(required=True, data_key="from", metadata={"description": "first local day"})
-    end = fields.Date(required=True, data_key="to", metadata={"description": "day after the last one"})
+    start = fields.Date(
+        required=True,
+        data_key="from",
+        validate=validate.Range(FIRST_DAY, LAST_DAY),
+        metadata={"description": "first local day"},
+    )
+    end = fields.Date(
+        required=True,
+        data_key="to",
+        validate=validate.Range(FIRST_DAY, LAST_DAY),
+        metadata={"description": "day after the last one"},
+    )
     format = fields.String(load_default="json", validate=validate.OneOf(FORMATS))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -21,9 +22,14 @@ from complaints.states import (
 )
 from complaints.validators import normalize_mobile
 from core.db import utcnow
+from core.workdays import FIRST_INSTANT, LAST_INSTANT
 
 MAX_AMOUNT = Decimal("9999999999.99")
 FEEDBACK_CHANNELS = ("sms", "phone", "web", "wechat", "email", "letter", "visit", "self_service")
+
+
+MONEY_PATTERN = r"^[0-9]{1,10}(\.[0-9]{1,2})?$"
+_MONEY_RANGE = validate.Range(min=0, max=MAX_AMOUNT)
 
 
 def _two_places(value: Decimal) -> None:
@@ -32,16 +38,30 @@ def _two_places(value: Decimal) -> None:
 
 
 class Money(fields.Decimal):
-    """Yuan amount: >= 0, two decimal places, dumped as a string ("299.00")."""
+    """Yuan amount: a decimal string >= 0 with at most two places ("299.00"), dumped with two places.
+
+    A JSON number is refused: binary floating point is no way to send money, and the OpenAPI document
+    must say one type (string, with the pattern) for the contract tests to hold."""
 
     def __init__(self, **kwargs: Any):
+        metadata = {"type": "string", "pattern": MONEY_PATTERN, "example": "299.00"}
         super().__init__(
             places=None,
             as_string=True,
             allow_nan=False,
-            validate=[validate.Range(min=0, max=MAX_AMOUNT), _two_places],
+            metadata={**metadata, **kwargs.pop("metadata", {})},
             **kwargs,
         )
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, str):
+            raise ValidationError('a decimal string such as "299.00"')
+        amount = super()._deserialize(value.strip(), attr, data, **kwargs)
+        _two_places(amount)
+        _MONEY_RANGE(amount)
+        if not re.match(MONEY_PATTERN, value.strip()):
+            raise ValidationError('a decimal string such as "299.00"')
+        return amount
 
     def _serialize(self, value, attr, obj, **kwargs):
         return None if value is None else f"{Decimal(value):.2f}"
@@ -280,7 +300,7 @@ class CaseListQuery(Schema):
     region = fields.String(validate=validate.Regexp(r"^\d{6}$", error="six-digit GB/T 2260 code"))
     category = fields.String(validate=validate.Length(max=16))
     overdue = fields.Boolean()
-    due_before = fields.AwareDateTime()
+    due_before = fields.AwareDateTime(validate=validate.Range(FIRST_INSTANT, LAST_INSTANT))
     q = fields.String(validate=validate.Length(min=1, max=100))
     sort = fields.String(load_default="received", validate=validate.OneOf(["received", "due"]))
     cursor = fields.String(validate=validate.Length(max=200))

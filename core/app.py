@@ -25,6 +25,7 @@ from complaints.routes import staff as staff_routes
 from complaints.services.monitoring import complaint_metrics
 from complaints.web import public as site_pages
 from complaints.web import staff as staff_pages
+from core.api import RowIdConverter
 from core.auth import routes as auth_routes
 from core.auth.cli import users_cli
 from core.backup.cli import backup_command, restore_command
@@ -32,6 +33,7 @@ from core.config import load_settings
 from core.db import render_migration_item
 from core.errors import register_error_handlers
 from core.extensions import api, db, migrate
+from core.input_text import init_input_text_guard
 from core.metrics import init_metrics
 from core.ops import bp as ops_bp
 from core.privacy import routes as privacy_routes
@@ -78,6 +80,7 @@ METRIC_SOURCES = (complaint_metrics,)
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the Flask app from QUALITYLINE_* settings (overridden by `test_config`); no I/O here."""
     app = Flask(__name__, instance_relative_config=True)
+    app.url_map.converters["int"] = RowIdConverter  # before any route is added
     app.config.from_mapping(load_settings(app.instance_path))
     if test_config:
         app.config.update(test_config)
@@ -99,6 +102,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         spec_kwargs={"components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}}},
     )
     register_error_handlers(app)
+    init_input_text_guard(app)
     for blueprint in API_BLUEPRINTS:
         api.register_blueprint(blueprint)
     app.register_blueprint(ops_bp)

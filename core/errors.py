@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Flask, current_app, jsonify, request
 from flask_smorest import Api as _SmorestApi
+from marshmallow import RAISE, Schema, fields
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
@@ -67,6 +68,23 @@ class Conflict(DomainError):
     status_code = 409
 
 
+class ErrorOut(Schema):
+    """The one error body of the API (documented for every error response in the OpenAPI document)."""
+
+    class Meta:
+        unknown = RAISE  # documents additionalProperties: false
+
+    code = fields.Integer(required=True, metadata={"description": "HTTP status code"})
+    status = fields.String(required=True, metadata={"description": "HTTP status phrase"})
+    message = fields.String(required=True, metadata={"description": "What went wrong, in English"})
+    errors = fields.Dict(
+        keys=fields.String(),
+        values=fields.List(fields.String()),
+        required=True,
+        metadata={"description": 'Reasons per field, e.g. {"respondent.name": ["..."]}; may be empty'},
+    )
+
+
 def error_body(code: int, message: str, errors: dict[str, list[str]] | None = None) -> dict[str, Any]:
     """Build the one error body every API error uses."""
     return {
@@ -117,7 +135,13 @@ def prefix_error_page(path: str) -> Callable[[int, str], Any] | None:
 
 
 class Api(_SmorestApi):
-    """flask-smorest Api whose HTTP errors use the project's error body with flat field names."""
+    """flask-smorest Api whose HTTP errors use the project's error body with flat field names.
+
+    No catch-all `default` response: each operation documents the error statuses it can really return
+    (see core.api), so a contract test can tell an undocumented status from a documented one."""
+
+    DEFAULT_ERROR_RESPONSE_NAME = None
+    ERROR_SCHEMA = ErrorOut
 
     def handle_http_exception(self, error: HTTPException):
         if (render := prefix_error_page(request.path)) is not None:
@@ -138,7 +162,10 @@ class Api(_SmorestApi):
             "; ".join(f"{k}: {v[0]}" for k, v in errors.items()) if errors else error.description
         )
         body = error_body(code, message or HTTP_STATUS_CODES.get(code, "Error"), errors)
-        return body, code, data.get("headers", {})
+        # Keep the exception's own headers (Allow on 405, Retry-After on 429), not its HTML content type.
+        headers = {k: v for k, v in error.get_headers() if k.lower() != "content-type"}
+        headers.update(data.get("headers") or {})
+        return body, code, headers
 
 
 def register_error_handlers(app: Flask) -> None:

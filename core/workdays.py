@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo
 
@@ -26,6 +26,11 @@ log = logging.getLogger(__name__)
 _FIXED_HOLIDAYS = {(1, 1), (5, 1), (5, 2), (10, 1), (10, 2), (10, 3)}
 # Longest span we walk when adding working days; a larger request is a bug, not a deadline.
 _MAX_CALENDAR_DAYS = 3660
+# The dates clients may send (API and forms): a wide margin around the years the service works in, and
+# far from datetime's limits (0001-01-01 at local midnight is before year 1 in UTC: an OverflowError).
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)
+FIRST_INSTANT = datetime(2000, 1, 1, tzinfo=UTC)
+LAST_INSTANT = datetime(2100, 1, 1, tzinfo=UTC)
 # Day 0 of the cumulative working-day counts (chinese-calendar starts in 2004).
 _COUNT_BASE = date(2003, 12, 31)
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from core.api import Blueprint
 from core.auth.guard import current_staff, staff_required
 from core.auth.roles import Role
 from open311.models import DATATYPES
@@ -88,6 +88,7 @@ def create_key(body: dict):
 
 
 @blp.route("/keys/<int:key_id>/revoke", methods=["POST"])
+@blp.errors({409: "The key is already revoked"})
 @staff_required(Role.ADMIN)
 @blp.response(200, ApiKeyOut)
 def revoke_key(key_id: int):

@@ -7,6 +7,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from core.workdays import FIRST_DAY, LAST_DAY
 from surveys import questions as q
 from surveys.questions import N_
 from surveys.vocab import AGE_GROUPS, ATTRIBUTES, CONSTRUCTS, LANGUAGES, SECTORS, SEXES
@@ -109,8 +110,8 @@ class QuestionIn(Schema):
 
 class PeriodIn(Schema):
     label = fields.String(load_default="", validate=validate.Length(max=60))
-    start = fields.Date(load_default=None, allow_none=True)
-    end = fields.Date(load_default=None, allow_none=True)
+    start = fields.Date(load_default=None, allow_none=True, validate=validate.Range(FIRST_DAY, LAST_DAY))
+    end = fields.Date(load_default=None, allow_none=True, validate=validate.Range(FIRST_DAY, LAST_DAY))
 
     @validates_schema
     def _ordered(self, data: dict[str, Any], **_kwargs: Any) -> None:

@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 
 from flask import Response, current_app, request
-from flask_smorest import Blueprint
 
+from core.api import Blueprint
 from core.auth.guard import current_staff, staff_required
 from core.errors import InvalidInput
 from core.web.extensions import limiter
@@ -36,6 +36,7 @@ from surveys.schemas import (
 )
 from surveys.services import definitions, exporting, importing, invitations, monitor, responses
 from surveys.services.idempotency import MAX_KEY_LENGTH
+from surveys.services.uploads import upload_name
 
 blp = Blueprint(
     "surveys", __name__, url_prefix="/api/v1", description="Surveys: definitions, responses, fieldwork"
@@ -43,6 +44,21 @@ blp = Blueprint(
 
 TOKEN_HEADER = "X-Survey-Token"
 MULTIPART = {"content": {"multipart/form-data": {"schema": {"type": "object"}}}}
+EXPORT_FILES = {
+    200: {
+        "description": "The responses as a CSV or XLSX file",
+        "content": {
+            "text/csv": {"schema": {"type": "string"}},
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
+                "schema": {"type": "string", "format": "binary"}
+            },
+        },
+    }
+}
+UPLOAD_ERRORS = {
+    413: "The upload is larger than MAX_CONTENT_LENGTH",
+    422: "No file, or a file or field that cannot be read (the message names it)",
+}
 
 
 def response_rate_limit() -> str:
@@ -65,6 +81,12 @@ def get_survey(slug: str):
 
 
 @blp.route("/surveys/<slug>/responses", methods=["POST"])
+@blp.errors(
+    {
+        409: "The survey is closed, not started or ended, its quota is full, or the token is used or expired",
+        429: "Too many responses from this address (SURVEY_RESPONSE_RATE_LIMIT)",
+    }
+)
 @limiter.limit(response_rate_limit)
 @blp.arguments(ResponseIn)
 @blp.response(201, ResponseOut)
@@ -115,6 +137,7 @@ def list_surveys():
 
 
 @blp.route("/surveys", methods=["POST"])
+@blp.errors({409: "The slug is already taken"})
 @staff_required(*SURVEY_MANAGERS)
 @blp.arguments(SurveyCreateIn)
 @blp.response(201, SurveyOut)
@@ -142,6 +165,7 @@ def save_draft(body: dict, slug: str):
 
 
 @blp.route("/surveys/<slug>/publish", methods=["POST"])
+@blp.errors({409: "There is no draft to publish"})
 @staff_required(*SURVEY_MANAGERS)
 @blp.response(200, SurveyOut)
 def publish(slug: str):
@@ -150,6 +174,7 @@ def publish(slug: str):
 
 
 @blp.route("/surveys/<slug>/close", methods=["POST"])
+@blp.errors({409: "The survey is not open"})
 @staff_required(*SURVEY_MANAGERS)
 @blp.response(200, SurveyOut)
 def close(slug: str):
@@ -158,6 +183,7 @@ def close(slug: str):
 
 
 @blp.route("/surveys/<slug>/reopen", methods=["POST"])
+@blp.errors({409: "The survey is not closed"})
 @staff_required(*SURVEY_MANAGERS)
 @blp.response(200, SurveyOut)
 def reopen(slug: str):
@@ -167,18 +193,22 @@ def reopen(slug: str):
 
 # --- invitations ---------------------------------------------------------------------------------------
 @blp.route("/surveys/<slug>/invitations", methods=["POST"])
+@blp.errors({409: "The survey is not published and open"})
 @staff_required(*SURVEY_MANAGERS)
 @blp.response(201, BatchOut)
 @blp.doc(requestBody=MULTIPART)
+@blp.errors(UPLOAD_ERRORS)
 def invite(slug: str):
     """Invite a CSV of contacts (columns contact, district, age_group, sex, locale; multipart field "file",
     optional "days"); any bad row creates nothing and the 422 names each row."""
-    _name, content = _upload()
+    name, content = _upload()
+    upload_name(name, ("csv",))
     days = request.form.get("days", type=int)
     return invitations.invite_contacts(slug, content, current_staff(), days)
 
 
 @blp.route("/surveys/<slug>/invitations/link", methods=["POST"])
+@blp.errors({409: "The survey is not published and open"})
 @staff_required(*SURVEY_MANAGERS)
 @blp.arguments(LinkInvitationIn)
 @blp.response(201, LinkInvitationOut)
@@ -220,6 +250,7 @@ def get_monitor(args: dict, slug: str):
 @staff_required(*SURVEY_EXPORTERS)
 @blp.arguments(ExportQuery, location="query")
 @blp.response(200)
+@blp.doc(responses=EXPORT_FILES)
 def export(args: dict, slug: str):
     """All responses as CSV or XLSX; analysts get the de-identified file."""
     content, filename, mime = exporting.export_for(
@@ -234,6 +265,7 @@ def export(args: dict, slug: str):
 @staff_required(*SURVEY_MANAGERS)
 @blp.response(202, ImportOut)
 @blp.doc(requestBody=MULTIPART)
+@blp.errors(UPLOAD_ERRORS)
 def start_import(slug: str):
     """Upload third-party data (multipart "file" .csv/.xlsx, "mapping" JSON {column: question code or
     respondent.district/age_group/sex, external_id, submitted_at, locale}, "dry_run", "skip_bad_rows");

@@ -10,6 +10,18 @@ from core.auth.roles import Role
 # Analysts see aggregates only; supervisors and admins see the same analytics.
 ANALYTICS_ROLES = (Role.ANALYST, Role.SUPERVISOR, Role.ADMIN)
 URL_PREFIX = "/api/v1/analytics"
+# What a 200 of an analytics endpoint holds, for the OpenAPI document: a JSON object, or with
+# format=csv|xlsx the same table as a file.
+JSON_OR_TABLE = {
+    200: {
+        "description": "A JSON object; with format=csv or format=xlsx the table as a file",
+        "content": {
+            "application/json": {"schema": {"type": "object"}},
+            "text/csv": {"schema": {"type": "string"}},
+            tables.MIME["xlsx"]: {"schema": {"type": "string", "format": "binary"}},
+        },
+    }
+}
 
 
 def send_table(table: tables.Table, file_format: str, name: str) -> Response:

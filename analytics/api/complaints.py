@@ -4,11 +4,10 @@ Analysts see aggregates only: the KPI report has no case fields, the ledger no p
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint
-
-from analytics.api.common import ANALYTICS_ROLES, URL_PREFIX, send_table
+from analytics.api.common import ANALYTICS_ROLES, JSON_OR_TABLE, URL_PREFIX, send_table
 from analytics.schemas import DrillQuery, KpiQuery, PeriodQuery, ThreeRateQuery
 from analytics.services import complaint_kpis, drilldown, ledger, tables, three_rate
+from core.api import Blueprint
 from core.auth.guard import staff_required
 from core.db import use_read_replica, utcnow
 
@@ -20,6 +19,7 @@ blp.before_request(use_read_replica)
 @staff_required(*ANALYTICS_ROLES)
 @blp.arguments(KpiQuery, location="query")
 @blp.response(200)
+@blp.doc(responses=JSON_OR_TABLE)
 def get_complaint_kpis(args: dict):
     """Complaint KPIs for [from, to) (denominators = cases due in it), or a series per `interval`."""
     start, end, group_by, source = args["start"], args["end"], args["group_by"], args["source"]
@@ -39,6 +39,7 @@ def get_complaint_kpis(args: dict):
 @staff_required(*ANALYTICS_ROLES)
 @blp.arguments(DrillQuery, location="query")
 @blp.response(200)
+@blp.doc(responses=JSON_OR_TABLE)
 def get_kpi_cases(args: dict, code: str):
     """The cases behind one KPI number (all / met / unmet), without personal data; keyset pages."""
     after = drilldown.parse_cursor(args["after"])
@@ -54,6 +55,7 @@ def get_kpi_cases(args: dict, code: str):
 @staff_required(*ANALYTICS_ROLES)
 @blp.arguments(ThreeRateQuery, location="query")
 @blp.response(200)
+@blp.doc(responses=JSON_OR_TABLE)
 def get_three_rate(args: dict):
     """Three-rate score (响应率, 解决率, 满意率) per unit with a 95 % interval; few cases: not ranked."""
     weights = three_rate.parse_weights(args["weights"])
@@ -70,6 +72,7 @@ def get_three_rate(args: dict):
 @staff_required(*ANALYTICS_ROLES)
 @blp.arguments(PeriodQuery, location="query")
 @blp.response(200)
+@blp.doc(responses=JSON_OR_TABLE)
 def get_complaint_ledger(args: dict):
     """Cases breaking a 100 % rule with a deadline in [from, to), from the audit log; format=json|csv|xlsx."""
     start, end, as_of = args["start"], args["end"], utcnow()

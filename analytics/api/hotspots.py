@@ -7,15 +7,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_smorest import Blueprint
-
-from analytics.api.common import ANALYTICS_ROLES, URL_PREFIX, send_table
+from analytics.api.common import ANALYTICS_ROLES, JSON_OR_TABLE, URL_PREFIX, send_table
 from analytics.hotspot_schemas import BusinessQuery, HotspotQuery, MonthlyProblemQuery
 from analytics.services import hotspot_tables
 from analytics.services.hotspot_businesses import rank_businesses
 from analytics.services.hotspot_periods import HotspotPeriod, current_month, resolve_period
 from analytics.services.hotspots import find_rising_units
 from analytics.services.monthly_problems import rank_monthly_problems
+from core.api import Blueprint
 from core.auth.guard import staff_required
 from core.db import use_read_replica
 
@@ -36,6 +35,7 @@ def _file_name(prefix: str, period: HotspotPeriod) -> str:
 @staff_required(*ANALYTICS_ROLES)
 @blp.arguments(HotspotQuery, location="query")
 @blp.response(200)
+@blp.doc(responses=JSON_OR_TABLE)
 def get_hotspots(args: dict):
     """Units of a dimension whose count rose significantly above their own baseline; format=json|csv|xlsx."""
     period = _period(args)
@@ -51,6 +51,7 @@ def get_hotspots(args: dict):
 @staff_required(*ANALYTICS_ROLES)
 @blp.arguments(BusinessQuery, location="query")
 @blp.response(200)
+@blp.doc(responses=JSON_OR_TABLE)
 def get_hotspot_businesses(args: dict):
     """The most complained-about businesses (credit code) with repeat rates; format=json|csv|xlsx."""
     period = _period(args)
@@ -65,6 +66,7 @@ def get_hotspot_businesses(args: dict):
 @staff_required(*ANALYTICS_ROLES)
 @blp.arguments(MonthlyProblemQuery, location="query")
 @blp.response(200)
+@blp.doc(responses=JSON_OR_TABLE)
 def get_monthly_problems(args: dict):
     """每月一题 candidates: category x district cells ranked by the documented score; format=json|csv|xlsx."""
     period = _period(args)

@@ -3,12 +3,11 @@ the definitions and the evaluated list for a period (JSON, CSV or XLSX)."""
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint
-
-from analytics.api.common import ANALYTICS_ROLES, URL_PREFIX, send_table
+from analytics.api.common import ANALYTICS_ROLES, JSON_OR_TABLE, URL_PREFIX, send_table
 from analytics.indicator_schemas import IndicatorIn, IndicatorOut, IndicatorQuery, IndicatorReplaceIn
 from analytics.services import indicator_admin, indicator_tables, indicators
 from analytics.services.periods import current_period, parse_period
+from core.api import Blueprint
 from core.auth.guard import current_staff, staff_required
 from core.auth.roles import Role
 from core.db import use_read_replica, utcnow
@@ -23,6 +22,7 @@ blp.before_request(use_read_replica)
 @staff_required(*ANALYTICS_ROLES)
 @blp.arguments(IndicatorQuery, location="query")
 @blp.response(200)
+@blp.doc(responses=JSON_OR_TABLE)
 def list_indicators(args: dict):
     """Every indicator evaluated for a period: value, SE, CI, status against its target (met, not_met,
     indistinguishable, no_data), components, change from the period before and trend; format=json|csv|xlsx."""
@@ -42,6 +42,7 @@ def list_indicators(args: dict):
 
 
 @blp.route("/indicators", methods=["POST"])
+@blp.errors({409: "The code is already taken"})
 @staff_required(Role.ADMIN)
 @blp.arguments(IndicatorIn)
 @blp.response(201, IndicatorOut)

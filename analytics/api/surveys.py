@@ -3,11 +3,10 @@ indices and the ACSI/CCSI model (JSON, CSV or XLSX). Aggregates only: no respond
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint
-
-from analytics.api.common import ANALYTICS_ROLES, URL_PREFIX, send_table
+from analytics.api.common import ANALYTICS_ROLES, JSON_OR_TABLE, URL_PREFIX, send_table
 from analytics.services import acsi, sector_indices, survey_indices, survey_tables
 from analytics.survey_schemas import ModelQuery, SurveyIndexQuery, WeightingQuery
+from core.api import Blueprint
 from core.auth.guard import staff_required
 from core.db import use_read_replica
 
@@ -21,6 +20,7 @@ blp.before_request(use_read_replica)
 @staff_required(*ANALYTICS_ROLES)
 @blp.arguments(SurveyIndexQuery, location="query")
 @blp.response(200)
+@blp.doc(responses=JSON_OR_TABLE)
 def get_survey_index(args: dict, slug: str):
     """0-100 index per construct and indicator code for responses submitted in [from, to), by group, with SE,
     95 % CI, n, Kish effective n, design effect and response rate; cells below the minimum suppressed."""
@@ -43,6 +43,7 @@ def get_survey_index(args: dict, slug: str):
 @staff_required(*ANALYTICS_ROLES)
 @blp.arguments(WeightingQuery, location="query")
 @blp.response(200)
+@blp.doc(responses=JSON_OR_TABLE)
 def get_sector_index(args: dict, sector: str):
     """Construct indices of every published survey of a sector and their pooled index (by effective n)."""
     report = sector_indices.compute_sector_index(sector, args["start"], args["end"], args["weighting"])
@@ -56,6 +57,7 @@ def get_sector_index(args: dict, sector: str):
 @staff_required(*ANALYTICS_ROLES)
 @blp.arguments(ModelQuery, location="query")
 @blp.response(200)
+@blp.doc(responses=JSON_OR_TABLE)
 def get_survey_model(args: dict, slug: str):
     """ACSI/CCSI model: PLS paths with bootstrap CIs, R², loadings, reliability, importance-performance
     quadrants; status "not_enough_data" below the minimum n. Files hold one table (table=...)."""

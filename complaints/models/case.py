@@ -341,6 +341,9 @@ class Case(db.Model):
     def reopen(self, handling_due: datetime) -> None:
         """Handle again (重办) after a dissatisfied rating or a supervisor's decision."""
         self._require("reopen")
+        if self.replied_at is None:
+            # A closed case that was rejected or transferred has no handling to redo (and no department).
+            raise IllegalTransition("only a case that was replied to can be handled again")
         self.reopen_count += 1
         self.handling_due_at = handling_due
         self.replied_at = self.feedback_at = self.feedback_due_at = self.closed_at = None
@@ -350,6 +353,8 @@ class Case(db.Model):
     def rate(self, at: datetime, rating: int, resolved: bool, comment: str | None) -> None:
         """Record the citizen's satisfaction rating (1 非常不满意 … 5 非常满意)."""
         self._require("rate")
+        if self.replied_at is None:
+            raise IllegalTransition("there is no reply to rate")
         self.rating, self.rated_resolved, self.rating_comment, self.rated_at = rating, resolved, comment, at
         self._enter("rate")
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from complaints.services import catalogue
+from core.api import Blueprint
 from core.auth.guard import staff_required
 from core.auth.roles import Role
+from core.workdays import FIRST_DAY, LAST_DAY
 
 blp = Blueprint(
     "complaint_admin", __name__, url_prefix="/api/v1", description="Admin: routing, policies, calendar"
@@ -44,7 +45,7 @@ class PolicyOut(Schema):
 
 
 class CalendarOverrideIn(Schema):
-    day = fields.Date(required=True)
+    day = fields.Date(required=True, validate=validate.Range(FIRST_DAY, LAST_DAY))
     is_workday = fields.Boolean(required=True)
     note = fields.String(load_default="", validate=validate.Length(max=200))
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from flask import request
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from complaints.limits import intake_limit, tracking_client_limit, tracking_code_limit
 from complaints.schemas import IntakeIn, IntakeOut, PublicCaseOut, RatingIn
 from complaints.services import catalogue, intake, public
+from core.api import Blueprint
 
 blp = Blueprint("public", __name__, url_prefix="/api/v1", description="Citizens: submit, track, rate")
 
@@ -66,6 +66,7 @@ def track_complaint(tracking_code: str):
 @blp.route("/complaints/<tracking_code>/rating", methods=["POST"])
 @tracking_code_limit
 @tracking_client_limit
+@blp.errors({409: "The case has no reply to rate yet, or the reply is already rated"})
 @blp.arguments(RatingIn)
 @blp.response(200, PublicCaseOut)
 @blp.doc(

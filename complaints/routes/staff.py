@@ -7,7 +7,6 @@ from functools import wraps
 from typing import Any
 
 from flask import request
-from flask_smorest import Blueprint
 
 from complaints.schemas import (
     ACTION_SCHEMAS,
@@ -19,6 +18,7 @@ from complaints.schemas import (
     OperatorIntakeIn,
 )
 from complaints.services import actions, catalogue, disclosure, intake, queries
+from core.api import Blueprint
 from core.auth.guard import current_staff, staff_required
 from core.auth.roles import CASE_ROLES, Role
 from core.auth.schemas import DepartmentOut
@@ -107,7 +107,9 @@ for _name, _schema in ACTION_SCHEMAS.items():
     blp.route(f"/cases/<tracking_code>/actions/{_name}", methods=["POST"], endpoint=f"action_{_name}")(
         staff_required(*actions.ACTIONS[_name].roles)(
             _visible_case_required(
-                blp.arguments(_schema)(blp.response(200, CaseOut)(_make_action_view(_name)))
+                blp.errors({409: "The case's state does not allow this action"})(
+                    blp.arguments(_schema)(blp.response(200, CaseOut)(_make_action_view(_name)))
+                )
             )
         )
     )

@@ -38,6 +38,9 @@ SERVICE_MESSAGES = (
     _l("extensions must be requested before the handling deadline"),
     _l("no extension request is pending"),
     _l("record feedback to the citizen before closing"),
+    _l("only a case that was replied to can be handled again"),
+    _l("there is no reply to rate"),
+    _l('a decimal string such as "299.00"'),
     _l("not a cursor returned by this endpoint"),
     _l("dissatisfied rating"),
     # Stored codes shown through gettext (kinds, channels, roles, states, audit actions).

@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import g, request
 
+from core.api import document_errors
 from core.auth.models import User
 from core.auth.roles import Role
 from core.auth.services import user_for_token
@@ -46,7 +47,13 @@ def staff_required(*roles: Role) -> Callable:
 
         # flask-smorest reads _apidoc from the function; document the bearer requirement there.
         wrapper._apidoc = dict(getattr(view, "_apidoc", {}))  # type: ignore[attr-defined]
-        wrapper._apidoc.setdefault("manual_doc", {})["security"] = [{"bearerAuth": []}]  # type: ignore[attr-defined]
-        return wrapper
+        wrapper._apidoc["manual_doc"] = {  # type: ignore[attr-defined]
+            **wrapper._apidoc.get("manual_doc", {}),  # type: ignore[attr-defined]
+            "security": [{"bearerAuth": []}],
+        }
+        errors = {401: "No bearer token, or an unknown, expired or revoked one"}
+        if roles:
+            errors[403] = "The token's role (or department) may not do this"
+        return document_errors(wrapper, errors)
 
     return decorator

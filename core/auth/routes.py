@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from flask import request
-from flask_smorest import Blueprint
 
+from core.api import Blueprint
 from core.auth import services
 from core.auth.guard import bearer_token, current_staff, staff_required
 from core.auth.roles import Role
@@ -25,6 +25,7 @@ blp = Blueprint("auth", __name__, url_prefix="/api/v1", description="Staff token
 
 @blp.route("/auth/tokens", methods=["POST"])
 @login_limit
+@blp.errors({401: "Wrong username or password, or the account is inactive"})
 @blp.arguments(TokenIn)
 @blp.response(201, TokenOut)
 def create_token(body: dict):
@@ -52,6 +53,7 @@ def list_departments():
 
 
 @blp.route("/departments", methods=["POST"])
+@blp.errors({409: "The code is already taken"})
 @staff_required(Role.ADMIN)
 @blp.arguments(DepartmentIn)
 @blp.response(201, DepartmentOut)
@@ -69,6 +71,7 @@ def list_users():
 
 
 @blp.route("/users", methods=["POST"])
+@blp.errors({409: "The username is already taken"})
 @staff_required(Role.ADMIN)
 @blp.arguments(UserIn)
 @blp.response(201, UserOut)

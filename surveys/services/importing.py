@@ -31,6 +31,7 @@ from surveys.services.definitions import get_survey
 from surveys.services.invitations import SEX_WORDS, decode_text
 from surveys.services.quotas import quota_cell
 from surveys.services.responses import respondent_attributes, set_answers
+from surveys.services.uploads import upload_name
 from surveys.vocab import AGE_GROUPS, LANGUAGES, ResponseChannel, ResponseStatus
 
 META_TARGETS = (
@@ -91,14 +92,6 @@ def _cell_text(value: Any) -> str:
     return str(value)
 
 
-def file_format_of(filename: str) -> str:
-    """csv or xlsx from the file name."""
-    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
-    if suffix not in ("csv", "xlsx"):
-        raise InvalidInput("file", "must be a .csv or .xlsx file")
-    return suffix
-
-
 def check_mapping(
     version: SurveyVersion, header: list[str], mapping: Mapping[str, str]
 ) -> dict[str, list[str]]:
@@ -133,7 +126,7 @@ def create_import(
     """Store an upload for processing after checking the file opens and the mapping fits its header."""
     survey = get_survey(slug)
     version = survey.published or survey.latest
-    file_format = file_format_of(filename)
+    filename, file_format = upload_name(filename, ("csv", "xlsx"))
     header, rows = read_table(content, file_format)
     if len(rows) > current_app.config["SURVEY_IMPORT_MAX_ROWS"]:
         raise InvalidInput("file", f"at most {current_app.config['SURVEY_IMPORT_MAX_ROWS']} rows per file")
@@ -142,7 +135,7 @@ def create_import(
         raise InvalidInput.many(errors)
     upload = SurveyImport(
         survey_id=survey.id,
-        filename=filename[:200],
+        filename=filename,
         file_format=file_format,
         content=content,
         mapping=dict(mapping),

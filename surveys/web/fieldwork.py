@@ -13,6 +13,7 @@ from core.web.i18n import localize
 from surveys.schemas import SURVEY_MANAGERS
 from surveys.services import importing, invitations
 from surveys.services.importing import META_TARGETS
+from surveys.services.uploads import upload_name
 from surveys.web.staff import flash_refusal, load_survey
 
 bp = Blueprint("survey_fieldwork", __name__, url_prefix="/staff/surveys", template_folder="../templates")
@@ -55,6 +56,7 @@ def upload_contacts(slug: str):
     if upload is None or not upload.filename:
         return _render_invitations(slug, {"file": [_("Choose a CSV file.")]}, status=422)
     try:
+        upload_name(upload.filename, ("csv",))
         result = invitations.invite_contacts(
             slug, upload.read(), current_user, request.form.get("days", type=int)
         )

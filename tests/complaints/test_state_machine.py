@@ -60,6 +60,8 @@ def make_case(status: str) -> Case:
         is_incomplete=False,
     )
     case.feedback_at = NOW  # so close is possible wherever the state allows it
+    if status in ("replied", "closed"):
+        case.replied_at = NOW  # reopen and rate need a reply (a rejected-then-closed case has none)
     if status == "in_progress":
         case.pending_extension_days = 3  # so approve_extension has something to approve
     return case
