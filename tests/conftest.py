@@ -5,6 +5,7 @@ token per role."""
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -101,15 +102,20 @@ def ctx(app: Flask) -> Iterator[Flask]:
     """An app context on a clean database; everything a test writes is removed afterwards."""
     with app.app_context():
         yield app
-        db.session.rollback()
-        if db.engine.dialect.name == "postgresql":
-            db.session.execute(text(f"TRUNCATE {', '.join(TRANSACTIONAL_TABLES)} RESTART IDENTITY CASCADE"))
-        else:
-            for table in TRANSACTIONAL_TABLES:
-                db.session.execute(text(f"DELETE FROM {table}"))
-        db.session.execute(delete(Policy).where(Policy.version > 1))
-        db.session.commit()
-        db.session.remove()
+        empty_database()
+
+
+def empty_database() -> None:
+    """Remove everything tests write: the transactional tables and any policy beyond the seeded one."""
+    db.session.rollback()
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text(f"TRUNCATE {', '.join(TRANSACTIONAL_TABLES)} RESTART IDENTITY CASCADE"))
+    else:
+        for table in TRANSACTIONAL_TABLES:
+            db.session.execute(text(f"DELETE FROM {table}"))
+    db.session.execute(delete(Policy).where(Policy.version > 1))
+    db.session.commit()
+    db.session.remove()
 
 
 @pytest.fixture()
@@ -174,3 +180,27 @@ def complaint_body(**overrides) -> dict:
     }
     body.update(overrides)
     return body
+
+
+# A valid public web complaint form (the fields of /submit/complaint), for page and bad-input tests.
+WEB_COMPLAINT_FORM = {
+    "category_code": "G0101",
+    "region_code": "350102",
+    "title": "电热水壶漏电",
+    "description": "使用两周后底座漏电，商家拒绝退货。",
+    "respondent_name": "某某电器商行",
+    "complainant_name": "张三",
+    "complainant_mobile": "13800138000",
+}
+
+
+def form_csrf_token(client: FlaskClient, path: str) -> str:
+    """The CSRF token of the form on the page at `path` (in this client's session)."""
+    html = client.get(path).get_data(as_text=True)
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+def web_login(client: FlaskClient, username: str, password: str = PASSWORD):
+    """Sign in through the real staff login form; returns its response."""
+    token = form_csrf_token(client, "/staff/login")
+    return client.post("/staff/login", data={"username": username, "password": password, "csrf_token": token})

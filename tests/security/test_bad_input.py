@@ -19,7 +19,8 @@ from complaints.models import Case, CaseEvent
 from core.db import db
 from core.workdays import CalendarOverride
 from surveys.models import SurveyImport, SurveyInvitation
-from tests.conftest import PASSWORD, Org, complaint_body
+from tests.conftest import WEB_COMPLAINT_FORM, Org, complaint_body, web_login
+from tests.conftest import form_csrf_token as csrf
 
 ERROR_KEYS = {"code", "status", "message", "errors"}
 NUL = "\x00"
@@ -39,17 +40,8 @@ def count(model: type) -> int:
     return db.session.scalar(select(func.count()).select_from(model))
 
 
-def csrf(client: FlaskClient, path: str) -> str:
-    html = client.get(path).get_data(as_text=True)
-    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
-
-
-def web_login(client: FlaskClient, username: str) -> None:
-    token = csrf(client, "/staff/login")
-    response = client.post(
-        "/staff/login", data={"username": username, "password": PASSWORD, "csrf_token": token}
-    )
-    assert response.status_code == 302
+def sign_in(client: FlaskClient, username: str) -> None:
+    assert web_login(client, username).status_code == 302
 
 
 def with_field(body: dict[str, Any], field: str, value: Any) -> dict[str, Any]:
@@ -224,7 +216,7 @@ def test_hostile_text_is_stored_verbatim_and_shown_escaped(client: FlaskClient, 
     tracking = client.post(
         "/track", data={"tracking_code": code, "access_key": key, "csrf_token": csrf(client, "/track")}
     ).get_data(as_text=True)
-    web_login(client, "supervisor")
+    sign_in(client, "supervisor")
     staff = client.get(f"/staff/cases/{code}").get_data(as_text=True)
     for html in (tracking, staff):  # both show the title and the reply
         assert "<script>alert(" not in html and "&lt;script&gt;alert(" in html
@@ -313,15 +305,7 @@ def test_an_integer_path_beyond_64_bits_is_404(client: FlaskClient, org: Org):
 
 
 # --- web forms: the visitor's language, the field, nothing stored ---------------------------------------
-FORM = {
-    "category_code": "G0101",
-    "region_code": "350102",
-    "title": "电热水壶漏电",
-    "description": "使用两周后底座漏电，商家拒绝退货。",
-    "respondent_name": "某某电器商行",
-    "complainant_name": "张三",
-    "complainant_mobile": "13800138000",
-}
+FORM = WEB_COMPLAINT_FORM
 
 
 def test_web_form_with_a_nul_byte_answers_in_chinese_naming_the_field(client: FlaskClient):
@@ -343,7 +327,7 @@ def test_web_form_with_too_long_text_marks_the_field_in_chinese(client: FlaskCli
 
 
 def test_staff_search_with_a_nul_byte_is_refused_in_chinese(client: FlaskClient, org: Org):
-    web_login(client, "dispatcher")
+    sign_in(client, "dispatcher")
     response = client.get("/staff/?q=%00")
     assert response.status_code == 422 and "q：含有无法保存的空字符" in response.get_data(as_text=True)
 
@@ -418,7 +402,7 @@ def test_an_uploaded_path_keeps_only_its_file_name(client: FlaskClient, org: Org
 
 
 def test_web_upload_of_the_wrong_type_answers_in_chinese(client: FlaskClient, org: Org, survey: str):
-    web_login(client, "admin")
+    sign_in(client, "admin")
     token = csrf(client, f"/staff/surveys/{survey}/invitations")
     response = client.post(
         f"/staff/surveys/{survey}/invitations",

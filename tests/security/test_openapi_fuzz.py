@@ -24,14 +24,12 @@ from flask.testing import FlaskClient
 from hypothesis import HealthCheck, settings
 from schemathesis.config import SchemathesisConfig
 from schemathesis.generation.meta import negated_parameters
-from sqlalchemy import delete, text
 
-from complaints.models import Policy
 from complaints.services.catalogue import create_routing_rule
 from core.app import create_app
 from core.auth.services import create_department, create_user, issue_token, update_user
 from core.db import db
-from tests.conftest import ORG_USERS, PASSWORD, TRANSACTIONAL_TABLES, Org, complaint_body
+from tests.conftest import ORG_USERS, PASSWORD, Org, complaint_body, empty_database
 
 EXAMPLES = int(os.environ.get("QUALITYLINE_FUZZ_EXAMPLES", "6"))
 # The coverage phase (boundary values, wrong types, missing fields, bad content types, no token...) makes
@@ -164,19 +162,6 @@ class World:
             params["service_code"] = "G0101"
         if "code" in params:
             params["code"] = KPI_CODES[pick % 3] if "/kpis/" in path else self.ensure_indicator()
-
-
-def empty_database() -> None:
-    """What tests/conftest.py's ctx fixture does after each test, done once for this module."""
-    db.session.rollback()
-    if db.engine.dialect.name == "postgresql":
-        db.session.execute(text(f"TRUNCATE {', '.join(TRANSACTIONAL_TABLES)} RESTART IDENTITY CASCADE"))
-    else:
-        for table in TRANSACTIONAL_TABLES:
-            db.session.execute(text(f"DELETE FROM {table}"))
-    db.session.execute(delete(Policy).where(Policy.version > 1))
-    db.session.commit()
-    db.session.remove()
 
 
 @pytest.fixture(scope="module")

@@ -20,20 +20,11 @@ from core.config import load_settings
 from core.db import db
 from core.errors import InvalidInput
 from tests.complaints.test_lifecycle_api import Flow
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, web_login
+from tests.conftest import form_csrf_token as form_token
 
 ROOT = Path(__file__).resolve().parents[2]
 ERROR_BODY = {"code", "status", "message", "errors"}
-
-
-def form_token(client, path: str) -> str:
-    html = client.get(path).get_data(as_text=True)
-    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
-
-
-def web_login(client, username: str, password: str = PASSWORD):
-    token = form_token(client, "/staff/login")
-    return client.post("/staff/login", data={"username": username, "password": password, "csrf_token": token})
 
 
 def api_login(client, username: str, password: str = PASSWORD):

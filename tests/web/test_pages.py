@@ -20,31 +20,14 @@ from core.clock import travel_to
 from core.db import db
 from core.web.extensions import limiter
 from tests.complaints.test_lifecycle_api import Flow
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, WEB_COMPLAINT_FORM, form_csrf_token, web_login
 
 ROOT = Path(__file__).resolve().parents[2]
 PO_FILE = ROOT / "core/translations/zh_Hans_CN/LC_MESSAGES/messages.po"
 
 
-def csrf(client, path: str) -> str:
-    html = client.get(path).get_data(as_text=True)
-    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
-
-
-def login(client, username: str, password: str = PASSWORD):
-    token = csrf(client, "/staff/login")
-    return client.post("/staff/login", data={"username": username, "password": password, "csrf_token": token})
-
-
-FORM = {
-    "category_code": "G0101",
-    "region_code": "350102",
-    "title": "电热水壶漏电",
-    "description": "使用两周后底座漏电，商家拒绝退货。",
-    "respondent_name": "某某电器商行",
-    "complainant_name": "张三",
-    "complainant_mobile": "13800138000",
-}
+# Short local names: these are used on almost every line of the page tests below.
+csrf, login, FORM = form_csrf_token, web_login, WEB_COMPLAINT_FORM
 
 
 def test_form_post_without_csrf_token_is_refused_and_stores_nothing(client):
