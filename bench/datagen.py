@@ -819,81 +819,68 @@ def _iso_local(values: np.ndarray) -> list[str]:
     return np.char.add(out, "+08:00").tolist()
 
 
+# Event times the event writer reads both as values and as ISO text.
+RAW_EVENT_TIMES = (
+    "assigned_at",
+    "signed_at",
+    "contacted_at",
+    "first_reply",
+    "first_feedback",
+    "first_closed",
+    "reopened_at",
+    "second_reply",
+    "second_feedback",
+    "second_closed",
+    "second_rated_at",
+    "decided_at",
+    "extend_at",
+    "first_rated_at",
+    "other_feedback",
+)
+# Event times it needs only as ISO text.
+ISO_ONLY_EVENT_TIMES = (
+    "received_at",
+    "urge_at",
+    "escalate_at",
+    "other_closed",
+)
+# The other case columns it reads, as Python lists (fast per-row access).
+EVENT_CASE_FIELDS = (
+    "id",
+    "status",
+    "kind",
+    "channel",
+    "decision",
+    "department_id",
+    "extended",
+    "ext_days",
+    "rejection_code",
+    "merge_into",
+    "first_rating",
+    "second_rating",
+    "sla_flag",
+    "mediated",
+    "outcome",
+    "loss",
+    "reopen_count",
+    "urge_count",
+    "rated_resolved_p",
+)
+
+
 def build_events(
     col: dict[str, np.ndarray], ref: Reference, with_events: np.ndarray, next_event_id: int, sink: io.StringIO
 ) -> tuple[list[int], list[str], int]:
     """Write the audit events of the chosen cases (COPY text format) and return every case's chain head."""
     n = len(col["id"])
     counts, heads = [0] * n, [GENESIS_HASH] * n
-    isos = {
-        k: _iso(col[k])
-        for k in (
-            "received_at",
-            "decided_at",
-            "assigned_at",
-            "signed_at",
-            "contacted_at",
-            "first_reply",
-            "first_feedback",
-            "first_closed",
-            "reopened_at",
-            "second_reply",
-            "second_feedback",
-            "second_closed",
-            "second_rated_at",
-            "urge_at",
-            "escalate_at",
-            "extend_at",
-            "assigned_at",
-            "first_rated_at",
-            "other_feedback",
-            "other_closed",
-        )
-    }
+    isos = {k: _iso(col[k]) for k in RAW_EVENT_TIMES + ISO_ONLY_EVENT_TIMES}
     locals_ = {
         k: _iso_local(col[k]) for k in ("handling_due0", "handling_due_at", "sign_due_at", "next_due_at")
     }
     # The handling deadline after an approved extension (before any reopen).
     ext_due = _iso_local(np.where(col["extended"], col["handling_due1"], NULL))
-    lists = {
-        k: col[k].tolist()
-        for k in (
-            "id",
-            "status",
-            "kind",
-            "channel",
-            "decision",
-            "department_id",
-            "extended",
-            "ext_days",
-            "rejection_code",
-            "merge_into",
-            "first_rating",
-            "second_rating",
-            "sla_flag",
-            "mediated",
-            "outcome",
-            "loss",
-            "reopen_count",
-            "urge_count",
-            "assigned_at",
-            "signed_at",
-            "contacted_at",
-            "first_reply",
-            "first_feedback",
-            "first_closed",
-            "reopened_at",
-            "second_reply",
-            "second_feedback",
-            "second_closed",
-            "second_rated_at",
-            "decided_at",
-            "extend_at",
-            "rated_resolved_p",
-            "first_rated_at",
-            "other_feedback",
-        )
-    }
+    lists = {k: col[k].tolist() for k in EVENT_CASE_FIELDS + RAW_EVENT_TIMES}
     dept_codes = {dept_id: code for dept_id, code in ref.departments.values()}
     operator, dispatcher, supervisor = (
         ref.actors["operator"],
